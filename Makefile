@@ -1,0 +1,32 @@
+# Two commands: `make book` builds the website into _build/html; `make test` runs every test.
+# Both create the virtualenv .venv from requirements.txt first (once, and again when it changes).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: book test notebooks bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+book: $(STAMP)
+	rm -rf _build/html
+	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
+
+# Unit tests, nbval over every chapter, notebook hygiene, and the browser test of the built site.
+test: book
+	$(PY) -m pytest tests chapters --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider
+
+# Restart & Run All for every chapter, storing outputs (run after editing a notebook).
+notebooks: $(STAMP)
+	$(PY) scripts/execute_notebooks.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_conv.py
+
+clean:
+	rm -rf _build

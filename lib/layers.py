@@ -1,0 +1,194 @@
+"""Layers that follow the book's convention: forward, backward, params, grads (written in place)."""
+import numpy as np
+
+from .functions import sigmoid, softmax, log_softmax
+from .validate import as_float_array, check_labels
+
+
+class Layer:
+    """Base layer: holds `params` and same-shaped `grads`; subclasses define forward and backward."""
+
+    param_names = ()
+
+    def __init__(self, *params):
+        self.params = [as_float_array(p, type(self).__name__, n) for p, n in zip(params, self.param_names)]
+        self.grads = [np.zeros_like(p) for p in self.params]
+
+    def __call__(self, *inputs):
+        return self.forward(*inputs)
+
+    def __repr__(self):
+        shapes = ", ".join(f"{n}={tuple(p.shape)}" for n, p in zip(self.param_names, self.params))
+        return f"{type(self).__name__}({shapes})"
+
+    def _check_upstream(self, dout, shape):
+        """Raise a clear error if the upstream gradient does not have the output's shape."""
+        dout = np.asarray(dout, dtype=np.float64)
+        if dout.shape != tuple(shape):
+            raise ValueError(f"{type(self).__name__}.backward: upstream gradient has shape {dout.shape}, "
+                             f"the forward output had shape {tuple(shape)}")
+        return dout
+
+
+class MatMul(Layer):
+    """y = x W for a batch x (N, D) and weights W (D, H)."""
+
+    param_names = ("W",)
+
+    def __init__(self, W):
+        super().__init__(W)
+        if self.params[0].ndim != 2:
+            raise ValueError(f"MatMul: W must be 2-D (D, H), got shape {self.params[0].shape}")
+        self.x = None
+
+    def _check_input(self, x):
+        who = type(self).__name__
+        x = as_float_array(x, who, ndim=2)
+        D = self.params[0].shape[0]
+        if x.shape[1] != D:
+            raise ValueError(f"{who}: input has {x.shape[1]} features, W expects {D} "
+                             f"(input shape {x.shape}, W shape {self.params[0].shape})")
+        return x
+
+    def forward(self, x):
+        (W,) = self.params
+        self.x = self._check_input(x)  # (N, D)
+        return self.x @ W  # (N, H)
+
+    def backward(self, dout):
+        (W,) = self.params
+        dout = self._check_upstream(dout, (self.x.shape[0], W.shape[1]))  # (N, H)
+        self.grads[0][...] = self.x.T @ dout  # (D, H)
+        return dout @ W.T  # (N, D)
+
+
+class Affine(MatMul):
+    """y = x W + b: a MatMul followed by adding the bias, repeated over the batch."""
+
+    param_names = ("W", "b")
+
+    def __init__(self, W, b):
+        Layer.__init__(self, W, b)
+        W, b = self.params
+        if W.ndim != 2 or b.shape != (W.shape[1],):
+            raise ValueError(f"Affine: W must be (D, H) and b (H,), got W {W.shape} and b {b.shape}")
+        self.x = None
+
+    def forward(self, x):
+        W, b = self.params
+        self.x = self._check_input(x)  # (N, D)
+        return self.x @ W + b  # (N, H); b (H,) broadcasts over the N rows
+
+    def backward(self, dout):
+        W, b = self.params
+        dout = self._check_upstream(dout, (self.x.shape[0], W.shape[1]))  # (N, H)
+        self.grads[0][...] = self.x.T @ dout  # (D, H)
+        self.grads[1][...] = dout.sum(axis=0)  # (H,): backward of the Repeat node
+        return dout @ W.T  # (N, D)
+
+
+class Elementwise(Layer):
+    """A parameter-free layer applied element by element; remembers what backward needs."""
+
+    def __init__(self):
+        super().__init__()
+        self.out = None
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Sigmoid(Elementwise):
+    """y = 1 / (1 + exp(-x)); backward multiplies by y (1 - y)."""
+
+    def forward(self, x):
+        self.out = sigmoid(as_float_array(x, "Sigmoid"))
+        return self.out
+
+    def backward(self, dout):
+        dout = self._check_upstream(dout, self.out.shape)
+        return dout * self.out * (1.0 - self.out)
+
+
+class Tanh(Elementwise):
+    """y = tanh(x); backward multiplies by 1 - y^2."""
+
+    def forward(self, x):
+        self.out = np.tanh(as_float_array(x, "Tanh"))
+        return self.out
+
+    def backward(self, dout):
+        dout = self._check_upstream(dout, self.out.shape)
+        return dout * (1.0 - self.out ** 2)
+
+
+class ReLU(Elementwise):
+    """y = max(0, x); backward lets the gradient through where x > 0."""
+
+    def forward(self, x):
+        x = as_float_array(x, "ReLU")
+        self.mask = x > 0
+        self.out = np.where(self.mask, x, 0.0)
+        return self.out
+
+    def backward(self, dout):
+        dout = self._check_upstream(dout, self.out.shape)
+        return dout * self.mask
+
+
+class Softmax(Elementwise):
+    """Row-wise softmax of scores (N, C); backward is y * (dy - sum(dy * y))."""
+
+    def forward(self, x):
+        self.out = softmax(as_float_array(x, "Softmax", ndim=2), axis=1)
+        return self.out
+
+    def backward(self, dout):
+        dout = self._check_upstream(dout, self.out.shape)
+        y = self.out
+        return y * (dout - (dout * y).sum(axis=1, keepdims=True))
+
+
+class SoftmaxWithLoss(Layer):
+    """Softmax followed by mean cross-entropy; backward is (y - t) / N."""
+
+    def __init__(self):
+        super().__init__()
+        self.y = self.t = None
+
+    def __repr__(self):
+        return "SoftmaxWithLoss()"
+
+    def forward(self, x, t):
+        x = as_float_array(x, "SoftmaxWithLoss", "scores", ndim=2)  # (N, C)
+        self.t = check_labels(t, x.shape[1], x.shape[0], "SoftmaxWithLoss")  # (N,)
+        logp = log_softmax(x, axis=1)
+        self.y = np.exp(logp)
+        return float(-logp[np.arange(x.shape[0]), self.t].mean()) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+    def backward(self, dout=1.0):
+        N = self.y.shape[0]
+        dx = self.y.copy()
+        dx[np.arange(N), self.t] -= 1.0  # y - t with one-hot t
+        return dx * (float(dout) / N)
+
+
+class Flatten(Layer):
+    """Reshape (N, ...) to (N, features), e.g. conv feature maps before an Affine layer; backward reshapes back."""
+
+    def __init__(self):
+        super().__init__()
+        self.in_shape = None
+
+    def __repr__(self):
+        return "Flatten()"
+
+    def forward(self, x):
+        x = as_float_array(x, "Flatten")
+        self.in_shape = x.shape
+        return x.reshape(x.shape[0], -1)  # (N, C*H*W)
+
+    def backward(self, dout):
+        N = self.in_shape[0]
+        dout = self._check_upstream(dout, (N, int(np.prod(self.in_shape[1:]))))
+        return dout.reshape(self.in_shape)

@@ -1,0 +1,47 @@
+"""Small models assembled from the layers, following the same convention."""
+import numpy as np
+
+from .layers import Affine, Sigmoid, SoftmaxWithLoss
+
+
+class Sequential:
+    """Layers applied in order, then a loss layer; params and grads gather those of the layers."""
+
+    def __init__(self, layers, loss_layer=None):
+        self.layers = list(layers)
+        self.loss_layer = loss_layer or SoftmaxWithLoss()
+        self.params, self.grads, self.param_names = [], [], []
+        k = 0
+        for layer in self.layers:
+            self.params += layer.params  # the same arrays: an optimiser updates the layers
+            self.grads += layer.grads
+            k += bool(layer.params)  # number the layers that have parameters: W1, b1, W2, ...
+            self.param_names += [f"{n}{k}" for n in layer.param_names]
+
+    def __repr__(self):
+        body = "\n".join(f"  {layer!r}" for layer in self.layers + [self.loss_layer])
+        return f"{type(self).__name__}(\n{body}\n)"
+
+    def predict(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def forward(self, x, t):
+        return self.loss_layer.forward(self.predict(x), t)
+
+    def backward(self, dout=1.0):
+        dout = self.loss_layer.backward(dout)
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout
+
+
+class TwoLayerNet(Sequential):
+    """Affine -> activation -> Affine -> softmax with cross-entropy, weights drawn from `rng`."""
+
+    def __init__(self, input_size, hidden_size, output_size, *, rng, weight_scale=0.01, activation=Sigmoid):
+        D, H, C = input_size, hidden_size, output_size
+        W1 = weight_scale * rng.standard_normal((D, H))
+        W2 = weight_scale * rng.standard_normal((H, C))
+        super().__init__([Affine(W1, np.zeros(H)), activation(), Affine(W2, np.zeros(C))])

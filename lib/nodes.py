@@ -1,0 +1,94 @@
+"""Computational-graph nodes with their backward passes: Add, Mul, Repeat, Sum."""
+import numpy as np
+
+from .layers import Layer
+from .validate import as_float_array
+
+
+class Node(Layer):
+    """A parameter-free graph node."""
+
+    def __init__(self):
+        super().__init__()
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Add(Node):
+    """z = x + y; backward passes the upstream gradient unchanged to both inputs."""
+
+    def forward(self, x, y):
+        x, y = as_float_array(x, "Add", "x"), as_float_array(y, "Add", "y")
+        if x.shape != y.shape:
+            raise ValueError(f"Add: x has shape {x.shape}, y has shape {y.shape}; they must match "
+                             "(broadcasting is a Repeat node followed by Add)")
+        self.shape = x.shape
+        return x + y
+
+    def backward(self, dout):
+        dout = self._check_upstream(dout, self.shape)
+        return dout, dout.copy()
+
+
+class Mul(Node):
+    """z = x * y elementwise; backward multiplies the upstream gradient by the *other* input."""
+
+    def forward(self, x, y):
+        x, y = as_float_array(x, "Mul", "x"), as_float_array(y, "Mul", "y")
+        if x.shape != y.shape:
+            raise ValueError(f"Mul: x has shape {x.shape}, y has shape {y.shape}; they must match")
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, dout):
+        dout = self._check_upstream(dout, self.x.shape)
+        return dout * self.y, dout * self.x  # swap the inputs
+
+
+class Repeat(Node):
+    """Copy x (1, D) n times along `axis`; backward sums the n gradients (a branch into n)."""
+
+    def __init__(self, n, axis=0):
+        super().__init__()
+        if int(n) < 1:
+            raise ValueError(f"Repeat: n must be >= 1, got {n}")
+        self.n, self.axis = int(n), axis
+
+    def __repr__(self):
+        return f"Repeat(n={self.n}, axis={self.axis})"
+
+    def forward(self, x):
+        x = as_float_array(x, "Repeat")
+        if x.shape[self.axis] != 1:
+            raise ValueError(f"Repeat: input must have size 1 along axis {self.axis}, got shape {x.shape}")
+        self.in_shape = x.shape
+        return np.repeat(x, self.n, axis=self.axis)  # (n, D) for axis 0
+
+    def backward(self, dout):
+        shape = list(self.in_shape)
+        shape[self.axis] = self.n
+        dout = self._check_upstream(dout, shape)
+        return dout.sum(axis=self.axis, keepdims=True)  # (1, D)
+
+
+class Sum(Node):
+    """Sum x (N, D) along `axis` keeping the dimension; backward repeats the gradient N times."""
+
+    def __init__(self, axis=0):
+        super().__init__()
+        self.axis = axis
+
+    def __repr__(self):
+        return f"Sum(axis={self.axis})"
+
+    def forward(self, x):
+        x = as_float_array(x, "Sum")
+        self.in_shape = x.shape
+        return x.sum(axis=self.axis, keepdims=True)  # (1, D) for axis 0
+
+    def backward(self, dout):
+        shape = list(self.in_shape)
+        shape[self.axis] = 1
+        dout = self._check_upstream(dout, shape)
+        return np.repeat(dout, self.in_shape[self.axis], axis=self.axis)  # (N, D)

@@ -1,0 +1,47 @@
+"""Input checks that turn bad input into one clear sentence instead of a NaN or a broadcast error."""
+import numpy as np
+
+
+def as_float_array(x, who, name="input", ndim=None):
+    """Return `x` as a float array, raising a clear error for empty, non-finite or wrongly shaped input."""
+    a = np.asarray(x)
+    if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
+        raise TypeError(f"{who}: {name} must be numeric, got dtype {a.dtype}")
+    if not np.issubdtype(a.dtype, np.floating):
+        a = a.astype(np.float64)
+    if ndim is not None and a.ndim not in np.atleast_1d(ndim):
+        want = " or ".join(f"{d}-D" for d in np.atleast_1d(ndim))
+        raise ValueError(f"{who}: {name} must be {want}, got shape {a.shape}")
+    if a.size == 0:
+        raise ValueError(f"{who}: {name} is empty (shape {a.shape}); an empty batch has nothing to compute")
+    check_finite(a, who, name)
+    return a
+
+
+def check_finite(a, who, name="input"):
+    """Raise if `a` holds NaN or infinity, naming the first bad index."""
+    if not np.all(np.isfinite(a)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        raise ValueError(f"{who}: {name} contains {a[bad]} at index {bad}")
+
+
+def check_labels(t, n_classes, n_rows, who):
+    """Return integer labels of shape (N,) from class indices or one-hot rows, checking range and count."""
+    t = np.asarray(t)
+    if t.ndim == 2:  # one-hot (N, C)
+        if t.shape[1] != n_classes:
+            raise ValueError(f"{who}: one-hot labels have {t.shape[1]} columns, scores have {n_classes} classes")
+        t = t.argmax(axis=1)
+    if t.ndim != 1:
+        raise ValueError(f"{who}: labels must be 1-D class indices or 2-D one-hot, got shape {t.shape}")
+    if t.shape[0] != n_rows:
+        raise ValueError(f"{who}: {t.shape[0]} labels for a batch of {n_rows} rows")
+    if not np.issubdtype(t.dtype, np.integer):
+        if not np.all(np.equal(np.mod(t, 1), 0)):
+            raise ValueError(f"{who}: labels must be whole class indices, got dtype {t.dtype}")
+        t = t.astype(np.int64)
+    out = (t < 0) | (t >= n_classes)
+    if np.any(out):
+        i = int(np.argmax(out))
+        raise ValueError(f"{who}: label {t[i]} at index {i} is out of range for {n_classes} classes")
+    return t
