@@ -13,3 +13,47 @@ def spiral(n_per_class=100, n_classes=3, *, rng, noise=0.2, turns=1.0):
         xs.append(np.stack([r * np.sin(theta), r * np.cos(theta)], axis=1))
         ts.append(np.full(n_per_class, c))
     return np.concatenate(xs), np.concatenate(ts)
+
+
+BAR_CLASSES = ("horizontal", "vertical", "diagonal")
+
+
+def bars(n, size=8, *, rng, noise=0.3):
+    """Noisy size x size images of one bar each, horizontal, vertical or diagonal: x (n, 1, size, size), t (n,).
+
+    The bar sits at a random offset, so a classifier must find its orientation wherever it is.
+    """
+    if n < 1 or size < 3:
+        raise ValueError(f"bars: need n >= 1 and size >= 3, got n={n}, size={size}")
+    t = rng.integers(0, len(BAR_CLASSES), size=n)
+    x = noise * rng.standard_normal((n, 1, size, size))
+    offsets = rng.integers(0, size, size=n)
+    idx = np.arange(size)
+    for k in range(n):
+        o = offsets[k]
+        if t[k] == 0:
+            x[k, 0, o, :] += 1.0  # a row
+        elif t[k] == 1:
+            x[k, 0, :, o] += 1.0  # a column
+        else:
+            x[k, 0, idx, (idx + o) % size] += 1.0  # a (wrapped) diagonal
+    return x, t
+
+
+def sample_image(size=96):
+    """A real grayscale photograph (Grace Hopper, shipped with matplotlib) as floats in [0, 1], (size, size)."""
+    import matplotlib.cbook as cbook
+    import matplotlib.pyplot as plt
+
+    if not 8 <= size <= 512:
+        raise ValueError(f"sample_image: size must be between 8 and 512, got {size}")
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        rgb = plt.imread(f, format="jpg").astype(np.float64) / 255.0  # (600, 512, 3)
+    gray = rgb @ np.array([0.299, 0.587, 0.114])  # (600, 512) luma
+    side = min(gray.shape)
+    top = (gray.shape[0] - side) // 2
+    gray = gray[top:top + side, :side]  # centred square (512, 512)
+    # area-average down to size x size: each output pixel is the mean of the block it covers
+    edges = np.linspace(0, side, size + 1).astype(int)
+    rows = np.add.reduceat(gray, edges[:-1], axis=0) / np.diff(edges)[:, None]
+    return np.add.reduceat(rows, edges[:-1], axis=1) / np.diff(edges)[None, :]

@@ -238,3 +238,31 @@ def test_reprs_teach_something(rng):
     assert repr(lib.Sigmoid()) == "Sigmoid()"
     assert repr(lib.Repeat(3)) == "Repeat(n=3, axis=0)"
     assert "Affine(W=(2, 5), b=(5,))" in repr(lib.TwoLayerNet(2, 5, 3, rng=rng))
+
+
+def test_bars_are_deterministic_shaped_and_hold_one_bar_each():
+    x1, t1 = lib.bars(30, 6, rng=np.random.default_rng(3), noise=0.0)
+    x2, t2 = lib.bars(30, 6, rng=np.random.default_rng(3), noise=0.0)
+    assert x1.shape == (30, 1, 6, 6) and t1.shape == (30,)
+    np.testing.assert_array_equal(x1, x2)
+    np.testing.assert_array_equal(t1, t2)
+    assert set(np.unique(t1)) == {0, 1, 2}
+    img = x1[:, 0]
+    assert np.all(img.sum(axis=(1, 2)) == 6)  # one bar of `size` ones, nothing else
+    for im, t in zip(img, t1):
+        if t == 0:
+            assert (im.sum(axis=1) == 6).sum() == 1  # one full row
+        elif t == 1:
+            assert (im.sum(axis=0) == 6).sum() == 1  # one full column
+        else:
+            assert im.sum(axis=0).max() == 1 and im.sum(axis=1).max() == 1  # one cell per row and column
+    with pytest.raises(ValueError, match="size >= 3"):
+        lib.bars(5, 2, rng=np.random.default_rng(0))
+
+
+def test_sample_image_is_a_grayscale_square_in_unit_range():
+    im = lib.sample_image(32)
+    assert im.shape == (32, 32) and 0.0 <= im.min() < 0.2 and 0.8 < im.max() <= 1.0
+    np.testing.assert_array_equal(im, lib.sample_image(32))
+    with pytest.raises(ValueError, match="between 8 and 512"):
+        lib.sample_image(4)
