@@ -27,6 +27,7 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_conv.py
+	$(PY) benchmarks/bench_widgets.py
 
 clean:
 	rm -rf _build
