@@ -122,6 +122,29 @@ def test_chapter_offers_its_notebook_for_download(page, site):
         assert resolve(site, page.html, href).is_file(), f"{page.html}: download link {href} points to no file"
 
 
+@pytest.mark.parametrize("page", NOTEBOOK_PAGES, ids=[p.name for p in NOTEBOOK_PAGES])
+def test_exercises_hide_their_solutions_until_the_reader_opens_them(page, base_url, browser):
+    visit = open_offline(browser, base_url, page.html)
+    try:
+        p = visit.page
+        n_exercises, solutions = p.locator(".exercise").count(), p.locator(".solution.dropdown")
+        assert 3 <= n_exercises <= 6, f"{page.html}: {n_exercises} exercises, expected 3 to 6"
+        assert solutions.count() == n_exercises, \
+            f"{page.html}: {solutions.count()} solutions for {n_exercises} exercises"
+        for i in range(solutions.count()):
+            sol = solutions.nth(i)
+            body = sol.locator("section")
+            assert not body.is_visible(), f"{page.html}: solution {i + 1} is visible before it is opened"
+            sol.locator(".toggle-button").click()
+            body.wait_for(state="visible", timeout=5_000)
+        assert not visit.console_errors and not visit.page_errors, (visit.console_errors, visit.page_errors)
+    except Exception:
+        screenshot(visit.page, f"solutions-{page.name}")
+        raise
+    finally:
+        visit.close()
+
+
 def test_toc_lists_root_chapters_and_reference_pages():
     names = [p.name for p in PAGES]
     assert names[0] == "intro" and {"glossary", "notation"} <= set(names)
