@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conv import output_size
+from .conv import _check_int, output_size
 from .validate import as_float_array
 
 MODES = ("forward", "backward")
@@ -75,12 +75,6 @@ class ConvTrace:
                 f"stride {self.stride}, output ({OH}, {OW}), {len(self.steps)} steps)")
 
 
-def _check_int(v, who, name, low):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-        raise ValueError(f"{who}: {name} must be an integer >= {low}, got {v!r}")
-    return int(v)
-
-
 def _output_shape(x_shape, w_shape, pad, stride, who):
     """(OH, OW) by lib.conv's rule, so the widget accepts exactly the sizes conv2d accepts."""
     try:
@@ -100,8 +94,8 @@ def conv_steps(x, w, pad=0, stride=1, mode="forward", delta=None):
     who = "conv_steps"
     x = as_float_array(x, who, "input", ndim=2)  # (H, W)
     w = as_float_array(w, who, "kernel", ndim=2)  # (KH, KW)
-    pad = _check_int(pad, who, "pad", 0)
-    stride = _check_int(stride, who, "stride", 1)
+    pad = _check_int(who, "pad", pad, 0)
+    stride = _check_int(who, "stride", stride, 1)
     if mode not in MODES:
         raise ValueError(f"{who}: mode must be 'forward' or 'backward', got {mode!r}")
     xp = np.pad(x, pad)  # (H+2P, W+2P)
@@ -447,7 +441,7 @@ def _tuple_of_ints(v, who, name, low):
     v = (v,) if isinstance(v, (int, np.integer)) else tuple(v)
     if not v:
         raise ValueError(f"{who}: {name} is empty; give at least one value")
-    v = tuple(_check_int(a, who, f"each of {name}", low) for a in v)
+    v = tuple(_check_int(who, f"each of {name}", a, low) for a in v)
     if len(set(v)) != len(v):
         raise ValueError(f"{who}: {name} {v} has repeated values")
     return v
@@ -486,7 +480,7 @@ class SlidingKernel:
                     except ValueError as e:
                         raise ValueError(f"{who}: kernel {kname!r}: {str(e).removeprefix('conv_steps: ')}") from None
         if decimals is not None:
-            decimals = _check_int(decimals, who, "decimals", 0)
+            decimals = _check_int(who, "decimals", decimals, 0)
         self.decimals = [auto_decimals(t) if decimals is None else dict.fromkeys(("dx", "dk", "dg", "d"), decimals)
                          for t in self.traces]
         self.data = {"mode": mode, "np": len(self.pads), "ns": len(self.strides),

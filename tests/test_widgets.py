@@ -287,8 +287,8 @@ def test_live_view_follows_its_controls():
     (lambda: conv_steps(np.zeros((3, 3)), np.ones(2)), r"conv_steps: kernel must be 2-D, got shape \(2,\)"),
     (lambda: conv_steps(np.zeros((6, 6)), np.ones((3, 3)), stride=2),
      r"input \(6, 6\) with kernel \(3, 3\), pad 0, stride 2 does not fit"),
-    (lambda: conv_steps(np.zeros((3, 3)), np.ones((2, 2)), stride=0), r"stride must be an integer >= 1, got 0"),
-    (lambda: conv_steps(np.zeros((3, 3)), np.ones((2, 2)), pad=-1), r"pad must be an integer >= 0, got -1"),
+    (lambda: conv_steps(np.zeros((3, 3)), np.ones((2, 2)), stride=0), r"conv_steps: stride must be a positive integer, got 0"),
+    (lambda: conv_steps(np.zeros((3, 3)), np.ones((2, 2)), pad=-1), r"conv_steps: pad must be a non-negative integer, got -1"),
     (lambda: conv_steps(np.zeros((3, 3)), np.ones((2, 2)), mode="sideways"),
      r"mode must be 'forward' or 'backward'"),
     (lambda: conv_steps(np.zeros((3, 3)), np.ones((2, 2)), mode="backward", delta=np.ones((3, 3))),
@@ -382,3 +382,8 @@ def test_javascript_draws_what_python_draws_for_every_state(browser_page, tmp_pa
         assert page.inner_html(f"#{other.id} .dls-view") == other_view, "moving one widget changed the other"
     assert page.errors == []
     print(f"{states} states drawn identically by JavaScript and Python")
+
+
+def test_non_integer_settings_are_a_type_error():
+    with pytest.raises(TypeError, match=r"sliding_kernel: each of strides must be an integer, got 1\.5"):
+        sliding_kernel(WORKED_X, WORKED_W, strides=(1, 1.5))
