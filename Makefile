@@ -28,6 +28,7 @@ notebooks: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_conv.py
 	$(PY) benchmarks/bench_widgets.py
+	$(PY) benchmarks/bench_rnn.py
 
 clean:
 	rm -rf _build

@@ -52,3 +52,22 @@ class Adam:
             m += (1 - b1) * (g - m)
             v += (1 - b2) * (g * g - v)
             p -= lr_t * m / (np.sqrt(v) + self.eps)
+
+
+def clip_grads(grads, max_norm):
+    """Scale all gradients in place so their global L2 norm is at most max_norm; return the norm before."""
+    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float, np.number)) \
+            or not np.isfinite(max_norm) or max_norm <= 0:
+        raise ValueError(f"clip_grads: max_norm must be a positive finite number, got {max_norm!r}")
+    grads = list(grads)
+    if not grads:
+        raise ValueError("clip_grads: got no gradients to clip")
+    norm = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads)))
+    if not np.isfinite(norm):
+        raise ValueError(f"clip_grads: the gradient norm is {norm}; clipping cannot repair a gradient that "
+                         "already overflowed (lower the learning rate or clip earlier)")
+    if norm > max_norm:
+        scale = max_norm / norm
+        for g in grads:
+            g *= scale
+    return norm
