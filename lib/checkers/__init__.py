@@ -7,8 +7,8 @@ printed, and the returned object displays nothing more.
 """
 import numpy as np
 
-from .functions import cross_entropy, sigmoid, softmax
-from .gradcheck import numerical_gradient, rel_error
+from ..functions import cross_entropy, sigmoid, softmax
+from ..gradcheck import numerical_gradient, rel_error
 
 RTOL, ATOL = 1e-5, 1e-8  # loose enough for float32 or a different summation order, tight enough for any real bug
 REFERENCE_TOL = 1e-6  # lib's reference must agree with central differences this well
@@ -321,7 +321,7 @@ def check_softmax_with_loss_backward(fn):
 # ----------------------------------------------------------------------------------------------- chapter 2
 def _conv():
     """lib.conv, imported only when a convolution checker runs."""
-    from . import conv
+    from .. import conv
     return conv
 
 
@@ -441,3 +441,10 @@ def check_conv2d_backward(fn):
     ]
     notes = {"dx": "the shape of x", "dw": "the shape of w", "db": "(F,), one entry per output channel"}
     return _run(fn, "check_conv2d_backward", cases, notes, hints)
+
+
+# Checkers of later chapters live in their own modules and are re-exported here, so every notebook can
+# write `from lib.checkers import check_...`.
+from .sequences import *  # noqa: E402,F401,F403
+from .bptt import *  # noqa: E402,F401,F403
+from .language_model import *  # noqa: E402,F401,F403
