@@ -448,3 +448,5 @@ def check_conv2d_backward(fn):
 from .sequences import *  # noqa: E402,F401,F403
 from .bptt import *  # noqa: E402,F401,F403
 from .language_model import *  # noqa: E402,F401,F403
+from .vanishing import *  # noqa: E402,F401,F403
+from .gated import *  # noqa: E402,F401,F403
