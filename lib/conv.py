@@ -20,13 +20,12 @@ that memory, and the only layout copies are the input's (made while padding it) 
 FLOP convention: a multiply-add counts as 2 FLOPs, so one output of a dot product of length L (plus its
 bias) costs L multiplies + (L - 1) additions + 1 bias addition = 2L FLOPs exactly.
 """
-import numbers
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .layers import Layer
 from .validate import as_float_array
+from .validate import check_int as _check_int  # lib.widgets imports it from here
 
 _AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
 
@@ -58,15 +57,6 @@ def _fit(who, n, k, pad, stride, what="input size"):
             f"({n} + 2*{pad} - {k}) / {stride} = {span / stride:.4g} is not a whole number; "
             + _fit_suggestions(n, k, pad, stride, f"{what} "))
     return span // stride + 1
-
-
-def _check_int(who, name, v, minimum):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{who}: {name} must be an integer, got {v!r}")
-    if v < minimum:
-        kind = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{who}: {name} must be a {kind} integer, got {v}")
-    return int(v)
 
 
 def _tuple_arg(who, name, v, nd, minimum):

@@ -1,17 +1,19 @@
 """Numerically safe activation and loss functions shared by the layers."""
 import numpy as np
 
+from .validate import as_float_array
+
 
 def sigmoid(x):
     """Logistic function 1 / (1 + e^-x), without overflow for large |x|."""
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float_array(x, "sigmoid")
     e = np.exp(-np.abs(x))  # never overflows: exponent <= 0
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def softmax(x, axis=-1):
     """Softmax along `axis`; subtracting the max keeps exp finite for any finite logits."""
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float_array(x, "softmax")
     z = x - x.max(axis=axis, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=axis, keepdims=True)
@@ -19,7 +21,7 @@ def softmax(x, axis=-1):
 
 def log_softmax(x, axis=-1):
     """Logarithm of softmax, computed stably as z - log(sum(exp(z)))."""
-    x = np.asarray(x, dtype=np.float64)
+    x = as_float_array(x, "log_softmax")
     z = x - x.max(axis=axis, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 

@@ -1,14 +1,35 @@
-"""Input checks that turn bad input into one clear sentence instead of a NaN or a broadcast error."""
+"""Input checks that turn bad input into one clear sentence instead of a NaN or a broadcast error.
+
+Dtype rule, for the whole library: every public function and layer converts its floating, integer or bool
+array input to float64 once, at the boundary (`as_float_array`), and returns float64. Parameters are stored
+as float64 and every gradient is float64. Complex, string and object input is refused. Class labels, sizes
+and counts are integers and stay integers (`check_labels`, `check_int`).
+"""
+import numbers
+
 import numpy as np
 
 
-def as_float_array(x, who, name="input", ndim=None):
-    """Return `x` as a float array, raising a clear error for empty, non-finite or wrongly shaped input."""
-    a = np.asarray(x)
+def _as_array(x, who, name):
+    """np.asarray(x), or a clear error for ragged nested lists."""
+    try:
+        return np.asarray(x)
+    except ValueError:
+        raise ValueError(f"{who}: {name} is not a rectangular array (its rows have different lengths)") from None
+
+
+def _check_numeric(a, who, name):
+    if np.issubdtype(a.dtype, np.complexfloating):
+        raise TypeError(f"{who}: {name} must be real, got dtype {a.dtype}")
     if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
         raise TypeError(f"{who}: {name} must be numeric, got dtype {a.dtype}")
-    if not np.issubdtype(a.dtype, np.floating):
-        a = a.astype(np.float64)
+
+
+def as_float_array(x, who, name="input", ndim=None):
+    """Return `x` as a float64 array, raising a clear error for empty, non-finite or wrongly shaped input."""
+    a = _as_array(x, who, name)
+    _check_numeric(a, who, name)
+    a = a.astype(np.float64, copy=False)  # the dtype rule: float64 from here on
     if ndim is not None and a.ndim not in np.atleast_1d(ndim):
         want = " or ".join(f"{d}-D" for d in np.atleast_1d(ndim))
         raise ValueError(f"{who}: {name} must be {want}, got shape {a.shape}")
@@ -23,6 +44,16 @@ def check_finite(a, who, name="input"):
     if not np.all(np.isfinite(a)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
         raise ValueError(f"{who}: {name} contains {a[bad]} at index {bad}")
+
+
+def check_int(who, name, v, minimum):
+    """Return `v` as an int, refusing bools, floats and (unless `minimum` is None) values below `minimum`."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{who}: {name} must be an integer, got {v!r}")
+    if minimum is not None and v < minimum:
+        kind = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{who}: {name} must be a {kind} integer, got {v}")
+    return int(v)
 
 
 def check_labels(t, n_classes, n_rows, who):

@@ -75,8 +75,21 @@ def test_gradcheck_catches_a_wrong_bias_gradient(rng):
 
 
 def test_gradcheck_refuses_float32(rng):
-    layer = lib.Affine(rng.standard_normal((3, 2)).astype(np.float32), np.zeros(2, np.float32))
-    with pytest.raises(TypeError, match="float64"):
+    class Float32MatMul:  # a hand-written layer that keeps float32 weights (lib's layers store float64)
+        def __init__(self, W):
+            self.params, self.grads = [W], [np.zeros_like(W)]
+
+        def forward(self, x):
+            self.x = x
+            return x @ self.params[0]
+
+        def backward(self, dout):
+            self.grads[0][...] = self.x.T @ dout
+            return dout @ self.params[0].T
+
+    layer = Float32MatMul(rng.standard_normal((3, 2)).astype(np.float32))
+    with pytest.raises(TypeError, match="gradcheck: Float32MatMul parameter 0 is float32; a gradient check needs "
+                                        "float64"):
         lib.gradcheck(layer, rng.standard_normal((4, 3)))
 
 
@@ -97,68 +110,13 @@ def test_grads_are_written_in_place(rng):
     assert layer.grads[0] is held and np.any(held != 0)
 
 
-# ---- clear errors for bad input ---------------------------------------------------------------
-
-def test_affine_names_both_shapes(rng):
-    layer = lib.Affine(rng.standard_normal((2, 4)), np.zeros(4))
-    with pytest.raises(ValueError, match=r"Affine: input has 3 features, W expects 2"):
-        layer.forward(np.ones((5, 3)))
-
-
-def test_matmul_wants_a_batch(rng):
-    with pytest.raises(ValueError, match=r"MatMul: input must be 2-D, got shape \(3,\)"):
-        lib.MatMul(np.ones((3, 2))).forward(np.ones(3))
-
-
-def test_bad_bias_shape():
-    with pytest.raises(ValueError, match=r"W must be \(D, H\) and b \(H,\), got W \(2, 4\) and b \(3,\)"):
-        lib.Affine(np.ones((2, 4)), np.ones(3))
-
-
-def test_empty_batch_is_reported():
-    with pytest.raises(ValueError, match="empty"):
-        lib.Affine(np.ones((2, 3)), np.zeros(3)).forward(np.ones((0, 2)))
-
-
-def test_nan_input_is_reported():
-    x = np.ones((2, 3))
-    x[1, 2] = np.nan
-    with pytest.raises(ValueError, match=r"Sigmoid: input contains nan at index \(1, 2\)"):
-        lib.Sigmoid().forward(x)
-
-
-def test_label_out_of_range():
-    with pytest.raises(ValueError, match="label 5 at index 2 is out of range for 3 classes"):
-        lib.SoftmaxWithLoss().forward(np.zeros((4, 3)), np.array([0, 1, 5, 2]))
-
-
-def test_label_count_mismatch():
-    with pytest.raises(ValueError, match="3 labels for a batch of 4 rows"):
-        lib.SoftmaxWithLoss().forward(np.zeros((4, 3)), np.array([0, 1, 2]))
-
+# ---- labels (the clear errors for bad input are one table: test_bad_input.py) ------------------------------
 
 def test_one_hot_labels_are_accepted():
     scores = np.array([[2.0, 0.0, -1.0], [0.0, 3.0, 0.0]])
     a = lib.SoftmaxWithLoss().forward(scores, np.array([0, 1]))
     b = lib.SoftmaxWithLoss().forward(scores, lib.one_hot(np.array([0, 1]), 3))
     assert a == pytest.approx(b)
-
-
-def test_upstream_gradient_shape_is_checked(rng):
-    layer = lib.Affine(rng.standard_normal((3, 2)), np.zeros(2))
-    layer.forward(np.ones((4, 3)))
-    with pytest.raises(ValueError, match=r"Affine.backward: upstream gradient has shape \(4, 3\)"):
-        layer.backward(np.ones((4, 3)))
-
-
-def test_add_refuses_mismatched_shapes():
-    with pytest.raises(ValueError, match=r"Add: x has shape \(2, 3\), y has shape \(3,\)"):
-        lib.Add().forward(np.ones((2, 3)), np.ones(3))
-
-
-def test_optimiser_shape_mismatch():
-    with pytest.raises(ValueError, match=r"param 0 has shape \(2,\), its grad has shape \(3,\)"):
-        lib.SGD(0.1).update([np.zeros(2)], [np.zeros(3)])
 
 
 # ---- numerical safety --------------------------------------------------------------------------

@@ -1,0 +1,116 @@
+"""Bad input gets one clear sentence: the exception type, and a message that names the function and the culprit.
+
+One row per bad input: (call, exception type, text the message must contain). The type must match exactly, so a
+raw numpy error that merely subclasses ValueError (AxisError, say) fails the row. Convolution's own table of
+size and shape errors is `test_conv.py::test_clear_errors`.
+"""
+import re
+
+import numpy as np
+import pytest
+
+import lib
+from lib.conv import Conv2D, col2im, conv2d_backward, conv_matrix, conv_transpose2d
+
+
+def after_forward(layer, *inputs):
+    """The layer after one forward pass, ready for a backward call."""
+    layer.forward(*inputs)
+    return layer
+
+
+def net():
+    return lib.TwoLayerNet(2, 4, 3, rng=np.random.default_rng(0))
+
+
+def nan_at(shape, index):
+    a = np.ones(shape)
+    a[index] = np.nan
+    return a
+
+
+def read_only(a):
+    a.flags.writeable = False
+    return a
+
+
+def fit(**kw):
+    x, t = lib.spiral(4, 3, rng=np.random.default_rng(0))
+    args = dict(epochs=1, batch_size=4, rng=np.random.default_rng(0)) | kw
+    return lib.fit(net(), lib.SGD(0.1), x, t, **args)
+
+
+S = np.zeros((3, 3))  # scores of 3 rows over 3 classes
+SCORES4 = np.zeros((4, 3))
+CONV = (np.ones((2, 1, 3, 3)), np.ones(2))  # Conv2D weights and bias
+
+ROWS = [
+    # ---- labels: no silent wrong answers, no raw IndexError -----------------------------------------------
+    ("SoftmaxWithLoss label too large", lambda: lib.SoftmaxWithLoss().forward(SCORES4, np.array([0, 1, 5, 2])),
+     ValueError, "SoftmaxWithLoss: label 5 at index 2 is out of range for 3 classes"),
+    ("SoftmaxWithLoss negative label", lambda: lib.SoftmaxWithLoss().forward(S, [0, -1, 2]),
+     ValueError, "SoftmaxWithLoss: label -1 at index 1 is out of range for 3 classes"),
+    ("SoftmaxWithLoss label count", lambda: lib.SoftmaxWithLoss().forward(SCORES4, np.array([0, 1, 2])),
+     ValueError, "SoftmaxWithLoss: 3 labels for a batch of 4 rows"),
+    ("2-D labels, wrong number of columns", lambda: lib.SoftmaxWithLoss().forward(S, np.eye(4)[:3]),
+     ValueError, "SoftmaxWithLoss: one-hot labels have 4 columns, scores have 3 classes"),
+
+    # ---- upstream gradients: the layer agrees with the function --------------------------------------------
+    ("conv2d_backward nan dout", lambda: conv2d_backward(nan_at((1, 2, 2, 2), (0, 0, 0, 0)), np.ones((1, 1, 4, 4)),
+                                                         CONV[0]),
+     ValueError, "conv2d_backward: upstream gradient dout contains nan at index (0, 0, 0, 0)"),
+    ("Affine.backward wrong dout shape", lambda: after_forward(lib.Affine(np.ones((3, 2)), np.zeros(2)),
+                                                               np.ones((4, 3))).backward(np.ones((4, 3))),
+     ValueError, "Affine.backward: upstream gradient has shape (4, 3), the forward output had shape (4, 2)"),
+
+    # ---- inputs --------------------------------------------------------------------------------------------
+    ("complex input", lambda: lib.sigmoid(np.array([1 + 2j])),
+     TypeError, "sigmoid: input must be real, got dtype complex128"),
+    ("complex layer input", lambda: lib.Affine(np.ones((2, 3)), np.zeros(3)).forward(np.ones((1, 2)) * 1j),
+     TypeError, "Affine: input must be real, got dtype complex128"),
+    ("string input", lambda: lib.Sigmoid().forward(["a", "b"]),
+     TypeError, "Sigmoid: input must be numeric, got dtype <U1"),
+    ("ragged input", lambda: lib.Tanh().forward([[1.0, 2.0], [3.0]]),
+     ValueError, "Tanh: input is not a rectangular array (its rows have different lengths)"),
+    ("nan input", lambda: lib.Sigmoid().forward(nan_at((2, 3), (1, 2))),
+     ValueError, "Sigmoid: input contains nan at index (1, 2)"),
+    ("empty batch", lambda: lib.Affine(np.ones((2, 3)), np.zeros(3)).forward(np.ones((0, 2))),
+     ValueError, "Affine: input is empty (shape (0, 2))"),
+    ("Affine input features", lambda: lib.Affine(np.ones((2, 4)), np.zeros(4)).forward(np.ones((5, 3))),
+     ValueError, "Affine: input has 3 features, W expects 2"),
+    ("MatMul 1-D input", lambda: lib.MatMul(np.ones((3, 2))).forward(np.ones(3)),
+     ValueError, "MatMul: input must be 2-D, got shape (3,)"),
+    ("Affine bias shape", lambda: lib.Affine(np.ones((2, 4)), np.ones(3)),
+     ValueError, "Affine: W must be (D, H) and b (H,), got W (2, 4) and b (3,)"),
+    ("Add shapes", lambda: lib.Add().forward(np.ones((2, 3)), np.ones(3)),
+     ValueError, "Add: x has shape (2, 3), y has shape (3,)"),
+
+    # ---- nodes -----------------------------------------------------------------------------------------------
+    ("Repeat n = 0", lambda: lib.Repeat(0),
+     ValueError, "Repeat: n must be >= 1, got 0"),
+    ("Repeat input size", lambda: lib.Repeat(2).forward(np.ones((2, 3))),
+     ValueError, "Repeat: input must have size 1 along axis 0, got shape (2, 3)"),
+
+    # ---- col2im and other shape arguments ----------------------------------------------------------------------
+    ("col2im x_shape length", lambda: col2im(np.ones((4, 4)), (1, 1, 3), 2, 2),
+     ValueError, "col2im: x_shape must be (N, C, H, W), got (1, 1, 3)"),
+
+    # ---- optimisers ------------------------------------------------------------------------------------------
+    ("SGD lr zero", lambda: lib.SGD(lr=0), ValueError, "SGD: learning rate must be positive, got 0"),
+    ("SGD lr negative", lambda: lib.SGD(lr=-0.1), ValueError, "SGD: learning rate must be positive, got -0.1"),
+    ("Adam lr zero", lambda: lib.Adam(lr=0.0), ValueError, "Adam: learning rate must be positive, got 0.0"),
+    ("optimiser count mismatch", lambda: lib.SGD(0.1).update([np.zeros(2)], [np.zeros(2), np.zeros(2)]),
+     ValueError, "SGD.update: 1 params but 2 grads"),
+    ("optimiser shape mismatch", lambda: lib.SGD(0.1).update([np.zeros(2)], [np.zeros(3)]),
+     ValueError, "SGD.update: param 0 has shape (2,), its grad has shape (3,)"),
+]
+
+
+@pytest.mark.parametrize("call,exc,text", [pytest.param(*row[1:], id=row[0]) for row in ROWS])
+def test_bad_input_gets_a_clear_sentence(call, exc, text):
+    with pytest.raises(Exception) as info:
+        call()
+    assert type(info.value) is exc, f"{type(info.value).__name__}: {info.value}"
+    message = str(info.value)
+    assert re.search(re.escape(text), message), message
+    assert "\n" not in message, "one sentence, one line"
