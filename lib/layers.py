@@ -1,8 +1,8 @@
 """Layers that follow the book's convention: forward, backward, params, grads (written in place)."""
 import numpy as np
 
-from .functions import sigmoid, softmax, log_softmax
-from .validate import as_float_array, check_labels
+from .functions import log_softmax, mean_nll, sigmoid, softmax
+from .validate import as_float_array, check_targets
 
 
 class Layer:
@@ -150,7 +150,11 @@ class Softmax(Elementwise):
 
 
 class SoftmaxWithLoss(Layer):
-    """Softmax followed by mean cross-entropy; backward is (y - t) / N."""
+    """Softmax followed by mean cross-entropy -sum(t log y) / N; backward is (y - t) / N.
+
+    Labels t are class indices (N,), one-hot rows (N, C), or rows of class probabilities (N, C) ("soft"
+    targets, each row non-negative and summing to 1).
+    """
 
     def __init__(self):
         super().__init__()
@@ -161,15 +165,18 @@ class SoftmaxWithLoss(Layer):
 
     def forward(self, x, t):
         x = as_float_array(x, "SoftmaxWithLoss", "scores", ndim=2)  # (N, C)
-        self.t = check_labels(t, x.shape[1], x.shape[0], "SoftmaxWithLoss")  # (N,)
+        self.t = check_targets(t, x.shape[1], x.shape[0], "SoftmaxWithLoss")  # (N,) indices or (N, C) rows
         logp = log_softmax(x, axis=1)
         self.y = np.exp(logp)
-        return float(-logp[np.arange(x.shape[0]), self.t].mean()) + 0.0  # + 0.0 turns -0.0 into 0.0
+        return mean_nll(logp, self.t)
 
     def backward(self, dout=1.0):
         N = self.y.shape[0]
-        dx = self.y.copy()
-        dx[np.arange(N), self.t] -= 1.0  # y - t with one-hot t
+        if self.t.ndim == 1:
+            dx = self.y.copy()
+            dx[np.arange(N), self.t] -= 1.0  # y - t with one-hot t
+        else:
+            dx = self.y - self.t  # soft targets (N, C)
         return dx * (float(dout) / N)
 
 

@@ -1,10 +1,14 @@
 """A small training loop: minibatch, gradient, update, repeat; it records the loss curve."""
 import numpy as np
 
+from .validate import check_labels
+
 
 def accuracy(model, x, t):
-    """Fraction of rows of x whose highest score is the label t."""
-    return float(np.mean(model.predict(x).argmax(axis=1) == np.asarray(t)))
+    """Fraction of rows of x whose highest score is the label t (class indices or one-hot rows)."""
+    scores = model.predict(x)  # (N, C)
+    t = check_labels(t, scores.shape[1], scores.shape[0], "accuracy")  # (N,)
+    return float(np.mean(scores.argmax(axis=1) == t))
 
 
 def fit(model, optimizer, x, t, *, epochs, batch_size, rng):

@@ -56,23 +56,57 @@ def check_int(who, name, v, minimum):
     return int(v)
 
 
-def check_labels(t, n_classes, n_rows, who):
-    """Return integer labels of shape (N,) from class indices or one-hot rows, checking range and count."""
-    t = np.asarray(t)
-    if t.ndim == 2:  # one-hot (N, C)
-        if t.shape[1] != n_classes:
-            raise ValueError(f"{who}: one-hot labels have {t.shape[1]} columns, scores have {n_classes} classes")
-        t = t.argmax(axis=1)
+def check_targets(t, n_classes, n_rows, who):
+    """Targets for n_rows score rows over n_classes: integer labels (N,), or float64 class probabilities (N, C).
+
+    Accepted: class indices (N,) of integer dtype; one-hot rows (N, C), returned as their indices; rows of
+    class probabilities (N, C), non-negative and each summing to 1, returned as float64 ("soft" targets).
+    `n_rows=None` accepts any number of labels.
+    """
+    t = _as_array(t, who, "labels")
+    if t.ndim == 2:
+        return _check_rows(t, n_classes, n_rows, who)
     if t.ndim != 1:
         raise ValueError(f"{who}: labels must be 1-D class indices or 2-D one-hot, got shape {t.shape}")
-    if t.shape[0] != n_rows:
+    if n_rows is not None and t.shape[0] != n_rows:
         raise ValueError(f"{who}: {t.shape[0]} labels for a batch of {n_rows} rows")
     if not np.issubdtype(t.dtype, np.integer):
-        if not np.all(np.equal(np.mod(t, 1), 0)):
-            raise ValueError(f"{who}: labels must be whole class indices, got dtype {t.dtype}")
-        t = t.astype(np.int64)
+        raise TypeError(f"{who}: class labels must be integers, got dtype {t.dtype} "
+                        f"(for class probabilities pass (N, {n_classes}) rows)")
     out = (t < 0) | (t >= n_classes)
     if np.any(out):
         i = int(np.argmax(out))
         raise ValueError(f"{who}: label {t[i]} at index {i} is out of range for {n_classes} classes")
+    return t
+
+
+def _check_rows(t, n_classes, n_rows, who):
+    """2-D labels: one-hot rows become indices (N,); probability rows stay (N, C) float64; others are refused."""
+    if t.shape[1] != n_classes:
+        raise ValueError(f"{who}: one-hot labels have {t.shape[1]} columns, scores have {n_classes} classes")
+    if n_rows is not None and t.shape[0] != n_rows:
+        raise ValueError(f"{who}: {t.shape[0]} labels for a batch of {n_rows} rows")
+    _check_numeric(t, who, "2-D labels")
+    t = t.astype(np.float64)
+    check_finite(t, who, "2-D labels")
+    if np.any(t < 0):
+        i, j = (int(k) for k in np.argwhere(t < 0)[0])
+        raise ValueError(f"{who}: 2-D labels hold {t[i, j]} at index ({i}, {j}); one-hot rows and class "
+                         "probabilities are never negative")
+    sums = t.sum(axis=1)  # (N,)
+    off = np.abs(sums - 1.0) > 1e-6
+    if np.any(off):
+        i = int(np.argmax(off))
+        raise ValueError(f"{who}: row {i} of the 2-D labels sums to {sums[i]:.6g}; each row must be one-hot "
+                         "or class probabilities summing to 1")
+    if np.all((t == 0) | (t == 1)):
+        return t.argmax(axis=1)  # one-hot: the class indices (N,)
+    return t  # soft targets (N, C)
+
+
+def check_labels(t, n_classes, n_rows, who):
+    """Return integer labels (N,) from class indices or one-hot rows, checking dtype, range and count."""
+    t = check_targets(t, n_classes, n_rows, who)
+    if t.ndim == 2:
+        raise ValueError(f"{who}: takes class indices or one-hot rows, not rows of class probabilities")
     return t

@@ -119,6 +119,57 @@ def test_one_hot_labels_are_accepted():
     assert a == pytest.approx(b)
 
 
+def soft_targets(rng, N, C):
+    t = rng.random((N, C)) + 0.1
+    return t / t.sum(axis=1, keepdims=True)  # (N, C), rows of class probabilities
+
+
+def test_soft_targets_give_the_cross_entropy_of_those_targets(rng):
+    x, t = rng.standard_normal((5, 4)), soft_targets(rng, 5, 4)
+    expected = -np.sum(t * np.log(lib.softmax(x, axis=1))) / 5  # -sum t log y / N
+    layer = lib.SoftmaxWithLoss()
+    assert layer.forward(x, t) == pytest.approx(expected, rel=1e-13)
+    assert lib.cross_entropy(x, t) == pytest.approx(expected, rel=1e-13)
+    np.testing.assert_allclose(layer.backward(), (lib.softmax(x, axis=1) - t) / 5, rtol=1e-13)
+
+
+def test_soft_targets_are_gradient_checked(rng):
+    x, t = rng.standard_normal((5, 4)), soft_targets(rng, 5, 4)
+    report = check(lib.SoftmaxWithLoss(), x, t, rng=rng)
+    assert set(report.errors) == {"x"}  # the targets are held fixed
+    net = lib.TwoLayerNet(3, 4, 4, rng=rng, weight_scale=1.0)
+    assert set(check(net, rng.standard_normal((5, 3)), t, rng=rng).errors) == {"x", "W1", "b1", "W2", "b2"}
+
+
+def test_hard_labels_are_unchanged(rng):
+    """Integer labels and one-hot rows (int or float) give the loss and gradient of the indexing formula, exactly."""
+    x, t = rng.standard_normal((6, 3)), np.array([0, 2, 1, 1, 0, 2])
+    logp = lib.log_softmax(x, axis=1)
+    want_loss = float(-logp[np.arange(6), t].mean())
+    want_dx = np.exp(logp)
+    want_dx[np.arange(6), t] -= 1.0
+    want_dx *= 1.0 / 6
+    for labels in (t, lib.one_hot(t, 3), lib.one_hot(t, 3).astype(int), lib.one_hot(t, 3).astype(bool)):
+        layer = lib.SoftmaxWithLoss()
+        assert layer.forward(x, labels) == want_loss
+        np.testing.assert_array_equal(layer.backward(), want_dx)
+        assert lib.cross_entropy(x, labels) == want_loss
+
+
+def test_accuracy_takes_one_hot_labels(rng):
+    net = lib.TwoLayerNet(2, 4, 3, rng=rng, weight_scale=1.0)
+    x, t = lib.spiral(10, 3, rng=rng)
+    assert lib.accuracy(net, x, lib.one_hot(t, 3)) == lib.accuracy(net, x, t)
+
+
+def test_fit_trains_on_soft_targets(rng):
+    x, t = lib.spiral(20, 3, rng=np.random.default_rng(1))
+    soft = 0.9 * lib.one_hot(t, 3) + 0.1 / 3  # label smoothing
+    history = lib.fit(lib.TwoLayerNet(2, 10, 3, rng=rng, weight_scale=1.0), lib.Adam(0.05), x, soft,
+                      epochs=30, batch_size=20, rng=rng)
+    assert history[-1] < history[0]
+
+
 # ---- numerical safety --------------------------------------------------------------------------
 
 def test_extreme_logits_stay_finite():
