@@ -414,7 +414,7 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D: W must be (F, C, KH, KW) and b (F,), got W {W.shape} and b {b.shape}")
         self.stride = _tuple_arg("Conv2D", "stride", stride, 2, 1)
         self.pad = _tuple_arg("Conv2D", "pad", pad, 2, 0)
-        self.x_shape = self.cols = self.out_shape = None
+        self.x_shape = self.cols = None
 
     def __repr__(self):
         W, b = self.params
@@ -425,13 +425,11 @@ class Conv2D(Layer):
         W, b = self.params
         x, _, _, pads, strides, out = _check_conv("Conv2D", x, W, b, self.pad, self.stride, 2)
         y, self.cols = _forward(x, W, b, pads, strides, out)  # cols (N*OH*OW, KH*KW*C) kept for backward
-        self.x_shape, self.out_shape = x.shape, y.shape
-        return y
+        self.x_shape = x.shape
+        return self._output(y)
 
     def backward(self, dout):
-        if self.cols is None:
-            raise RuntimeError("Conv2D.backward: call forward first")
-        dout = self._check_upstream(dout, self.out_shape)
+        dout = self._check_upstream(dout)  # (N, F, OH, OW); refuses a call before forward, like every layer
         dx, dW, db = _backward(dout, self.cols, self.x_shape, self.params[0], self.pad, self.stride)
         self.grads[0][...] = dW
         self.grads[1][...] = db

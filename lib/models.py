@@ -10,6 +10,7 @@ class Sequential:
     def __init__(self, layers, loss_layer=None):
         self.layers = list(layers)
         self.loss_layer = loss_layer or SoftmaxWithLoss()
+        self.loss = None  # the last loss forward returned; None until forward has run
         self.params, self.grads, self.param_names = [], [], []
         k = 0
         for layer in self.layers:
@@ -28,9 +29,12 @@ class Sequential:
         return x
 
     def forward(self, x, t):
-        return self.loss_layer.forward(self.predict(x), t)
+        self.loss = self.loss_layer.forward(self.predict(x), t)
+        return self.loss
 
     def backward(self, dout=1.0):
+        if self.loss is None:
+            raise RuntimeError(f"{type(self).__name__}.backward: call forward first")
         dout = self.loss_layer.backward(dout)
         for layer in reversed(self.layers):
             dout = layer.backward(dout)

@@ -23,11 +23,10 @@ class Add(Node):
         if x.shape != y.shape:
             raise ValueError(f"Add: x has shape {x.shape}, y has shape {y.shape}; they must match "
                              "(broadcasting is a Repeat node followed by Add)")
-        self.shape = x.shape
-        return x + y
+        return self._output(x + y)
 
     def backward(self, dout):
-        dout = self._check_upstream(dout, self.shape)
+        dout = self._check_upstream(dout)
         return dout, dout.copy()
 
 
@@ -39,10 +38,10 @@ class Mul(Node):
         if x.shape != y.shape:
             raise ValueError(f"Mul: x has shape {x.shape}, y has shape {y.shape}; they must match")
         self.x, self.y = x, y
-        return x * y
+        return self._output(x * y)
 
     def backward(self, dout):
-        dout = self._check_upstream(dout, self.x.shape)
+        dout = self._check_upstream(dout)
         return dout * self.y, dout * self.x  # swap the inputs
 
 
@@ -62,13 +61,10 @@ class Repeat(Node):
         x = as_float_array(x, "Repeat")
         if x.shape[self.axis] != 1:
             raise ValueError(f"Repeat: input must have size 1 along axis {self.axis}, got shape {x.shape}")
-        self.in_shape = x.shape
-        return np.repeat(x, self.n, axis=self.axis)  # (n, D) for axis 0
+        return self._output(np.repeat(x, self.n, axis=self.axis))  # (n, D) for axis 0
 
     def backward(self, dout):
-        shape = list(self.in_shape)
-        shape[self.axis] = self.n
-        dout = self._check_upstream(dout, shape)
+        dout = self._check_upstream(dout)  # (n, D) for axis 0
         return dout.sum(axis=self.axis, keepdims=True)  # (1, D)
 
 
@@ -84,11 +80,9 @@ class Sum(Node):
 
     def forward(self, x):
         x = as_float_array(x, "Sum")
-        self.in_shape = x.shape
-        return x.sum(axis=self.axis, keepdims=True)  # (1, D) for axis 0
+        self.n = x.shape[self.axis]
+        return self._output(x.sum(axis=self.axis, keepdims=True))  # (1, D) for axis 0
 
     def backward(self, dout):
-        shape = list(self.in_shape)
-        shape[self.axis] = 1
-        dout = self._check_upstream(dout, shape)
-        return np.repeat(dout, self.in_shape[self.axis], axis=self.axis)  # (N, D)
+        dout = self._check_upstream(dout)  # (1, D) for axis 0
+        return np.repeat(dout, self.n, axis=self.axis)  # (N, D)

@@ -93,10 +93,31 @@ ROWS = [
     ("accuracy label out of range", lambda: lib.accuracy(net(), np.zeros((2, 2)), [0, 7]),
      ValueError, "accuracy: label 7 at index 1 is out of range for 3 classes"),
 
+    # ---- backward before forward: one RuntimeError wording for every layer, node and model --------------------
+    *[(f"{name}.backward before forward", (lambda make=make: make().backward(np.ones((2, 3)))),
+       RuntimeError, f"{name}.backward: call forward first")
+      for name, make in [("MatMul", lambda: lib.MatMul(np.ones((3, 3)))),
+                         ("Affine", lambda: lib.Affine(np.ones((3, 3)), np.zeros(3))),
+                         ("Sigmoid", lib.Sigmoid), ("Tanh", lib.Tanh), ("ReLU", lib.ReLU), ("Softmax", lib.Softmax),
+                         ("SoftmaxWithLoss", lib.SoftmaxWithLoss), ("Flatten", lib.Flatten), ("Add", lib.Add),
+                         ("Mul", lib.Mul), ("Repeat", lambda: lib.Repeat(2)), ("Sum", lib.Sum),
+                         ("Conv2D", lambda: Conv2D(*CONV)), ("TwoLayerNet", net),
+                         ("Sequential", lambda: lib.Sequential([lib.Sigmoid()]))]],
+    ("SoftmaxWithLoss.backward() before forward", lambda: lib.SoftmaxWithLoss().backward(),
+     RuntimeError, "SoftmaxWithLoss.backward: call forward first"),
+
     # ---- upstream gradients: the layer agrees with the function --------------------------------------------
+    ("Conv2D.backward nan dout", lambda: after_forward(Conv2D(*CONV), np.ones((1, 1, 4, 4))).backward(
+        nan_at((1, 2, 2, 2), (0, 0, 0, 0))),
+     ValueError, "Conv2D.backward: upstream gradient dout contains nan at index (0, 0, 0, 0)"),
     ("conv2d_backward nan dout", lambda: conv2d_backward(nan_at((1, 2, 2, 2), (0, 0, 0, 0)), np.ones((1, 1, 4, 4)),
                                                          CONV[0]),
      ValueError, "conv2d_backward: upstream gradient dout contains nan at index (0, 0, 0, 0)"),
+    ("Affine.backward inf dout", lambda: after_forward(lib.Affine(np.ones((2, 3)), np.zeros(3)), np.ones((4, 2)))
+     .backward(np.full((4, 3), np.inf)),
+     ValueError, "Affine.backward: upstream gradient dout contains inf at index (0, 0)"),
+    ("Sigmoid.backward string dout", lambda: after_forward(lib.Sigmoid(), np.ones(2)).backward(["a", "b"]),
+     TypeError, "Sigmoid.backward: upstream gradient dout must be numeric, got dtype <U1"),
     ("Affine.backward wrong dout shape", lambda: after_forward(lib.Affine(np.ones((3, 2)), np.zeros(2)),
                                                                np.ones((4, 3))).backward(np.ones((4, 3))),
      ValueError, "Affine.backward: upstream gradient has shape (4, 3), the forward output had shape (4, 2)"),
