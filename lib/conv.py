@@ -257,12 +257,18 @@ def im2col(x, KH, KW, pad=0, stride=1):
     return _columns(x, (KH, KW), pads, strides, out)
 
 
+def _shape_arg(who, name, shape, letters):
+    """A shape argument such as x_shape (N, C, H, W): a tuple of positive integers, one per letter."""
+    if not isinstance(shape, (tuple, list, np.ndarray)) or len(shape) != len(letters):
+        raise ValueError(f"{who}: {name} must be ({', '.join(letters)}), got {shape!r}")
+    return tuple(_check_int(who, f"{name} entry {c}", s, 1) for c, s in zip(letters, shape))
+
+
 def col2im(cols, x_shape, KH, KW, pad=0, stride=1):
     """Add the rows of a (N*OH*OW, KH*KW*C) column matrix back onto an input of shape x_shape (N, C, H, W)."""
     who = "col2im"
-    if len(x_shape) != 4:
-        raise ValueError(f"{who}: x_shape must be (N, C, H, W), got {tuple(x_shape)}")
-    N, C, H, W = (int(s) for s in x_shape)
+    N, C, H, W = _shape_arg(who, "x_shape", x_shape, "NCHW")
+    KH, KW = _check_int(who, "KH", KH, 1), _check_int(who, "KW", KW, 1)
     pads = _tuple_arg(who, "pad", pad, 2, 0)
     strides = _tuple_arg(who, "stride", stride, 2, 1)
     OH = _fit(who, H, KH, pads[0], strides[0], "input height")
@@ -371,8 +377,9 @@ def conv_transpose2d(y, w, pad=0, stride=1, output_size=None):
     if min(size) < 1:
         raise ValueError(f"{who}: input {(OH, OW)} with kernel {(KH, KW)}, stride {strides} and pad {pads} "
                          f"gives output {size}, which is empty; use a smaller pad")
-    if output_size is not None and tuple(output_size) != size:
-        raise ValueError(f"{who}: output_size {tuple(output_size)} is not reachable: input {(OH, OW)} with "
+    want = None if output_size is None else _tuple_arg(who, "output_size", output_size, 2, 1)
+    if want is not None and want != size:
+        raise ValueError(f"{who}: output_size {want} is not reachable: input {(OH, OW)} with "
                          f"kernel {(KH, KW)}, stride {strides} and pad {pads} gives (OH - 1)*S + K - 2P = {size} "
                          "(this book's conv2d never drops leftover rows, so exactly one size fits)")
     rows = y.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*OH*OW, F)
@@ -383,9 +390,7 @@ def conv_transpose2d(y, w, pad=0, stride=1, output_size=None):
 def conv_matrix(w, in_shape, pad=0, stride=1):
     """Dense matrix M (F*OH*OW, C*H*W) with conv2d(x[None], w).ravel() == M @ x.ravel() for one x (C, H, W)."""
     who = "conv_matrix"
-    if len(in_shape) != 3:
-        raise ValueError(f"{who}: in_shape must be (C, H, W), got {tuple(in_shape)}")
-    C, H, W = (int(s) for s in in_shape)
+    C, H, W = _shape_arg(who, "in_shape", in_shape, "CHW")
     _, w, _, (ph, pw), (sh, sw), (OH, OW) = _check_conv(who, np.zeros((1, C, H, W)), w, None, pad, stride, 2)
     F, _, KH, KW = w.shape
     M = np.zeros((F, OH, OW, C, H, W))

@@ -1,7 +1,7 @@
 """Numerically safe activation and loss functions shared by the layers."""
 import numpy as np
 
-from .validate import as_float_array, check_int, check_labels, check_targets
+from .validate import as_float_array, check_axis, check_int, check_labels, check_targets
 
 
 def sigmoid(x):
@@ -14,6 +14,7 @@ def sigmoid(x):
 def softmax(x, axis=-1):
     """Softmax along `axis`; subtracting the max keeps exp finite for any finite logits."""
     x = as_float_array(x, "softmax")
+    axis = check_axis("softmax", axis, x.shape)
     z = x - x.max(axis=axis, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=axis, keepdims=True)
@@ -22,6 +23,7 @@ def softmax(x, axis=-1):
 def log_softmax(x, axis=-1):
     """Logarithm of softmax, computed stably as z - log(sum(exp(z)))."""
     x = as_float_array(x, "log_softmax")
+    axis = check_axis("log_softmax", axis, x.shape)
     z = x - x.max(axis=axis, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 

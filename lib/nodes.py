@@ -2,7 +2,7 @@
 import numpy as np
 
 from .layers import Layer
-from .validate import as_float_array
+from .validate import as_float_array, check_axis, check_int
 
 
 class Node(Layer):
@@ -50,18 +50,20 @@ class Repeat(Node):
 
     def __init__(self, n, axis=0):
         super().__init__()
-        if int(n) < 1:
+        n = check_int("Repeat", "n", n, None)
+        if n < 1:
             raise ValueError(f"Repeat: n must be >= 1, got {n}")
-        self.n, self.axis = int(n), axis
+        self.n, self.axis = n, check_int("Repeat", "axis", axis, None)
 
     def __repr__(self):
         return f"Repeat(n={self.n}, axis={self.axis})"
 
     def forward(self, x):
         x = as_float_array(x, "Repeat")
-        if x.shape[self.axis] != 1:
+        axis = check_axis("Repeat", self.axis, x.shape)
+        if x.shape[axis] != 1:
             raise ValueError(f"Repeat: input must have size 1 along axis {self.axis}, got shape {x.shape}")
-        return self._output(np.repeat(x, self.n, axis=self.axis))  # (n, D) for axis 0
+        return self._output(np.repeat(x, self.n, axis=axis))  # (n, D) for axis 0
 
     def backward(self, dout):
         dout = self._check_upstream(dout)  # (n, D) for axis 0
@@ -73,15 +75,16 @@ class Sum(Node):
 
     def __init__(self, axis=0):
         super().__init__()
-        self.axis = axis
+        self.axis = check_int("Sum", "axis", axis, None)
 
     def __repr__(self):
         return f"Sum(axis={self.axis})"
 
     def forward(self, x):
         x = as_float_array(x, "Sum")
-        self.n = x.shape[self.axis]
-        return self._output(x.sum(axis=self.axis, keepdims=True))  # (1, D) for axis 0
+        axis = check_axis("Sum", self.axis, x.shape)
+        self.n = x.shape[axis]
+        return self._output(x.sum(axis=axis, keepdims=True))  # (1, D) for axis 0
 
     def backward(self, dout):
         dout = self._check_upstream(dout)  # (1, D) for axis 0

@@ -56,6 +56,14 @@ def check_int(who, name, v, minimum):
     return int(v)
 
 
+def check_axis(who, axis, shape):
+    """Return `axis` as an int, or a clear error if it is not an axis of an array of this shape."""
+    axis = check_int(who, "axis", axis, None)
+    if not -len(shape) <= axis < len(shape):
+        raise ValueError(f"{who}: axis {axis} is out of range for input of shape {tuple(shape)}")
+    return axis
+
+
 def check_targets(t, n_classes, n_rows, who):
     """Targets for n_rows score rows over n_classes: integer labels (N,), or float64 class probabilities (N, C).
 

@@ -143,16 +143,41 @@ ROWS = [
      ValueError, "Affine: W must be (D, H) and b (H,), got W (2, 4) and b (3,)"),
     ("Add shapes", lambda: lib.Add().forward(np.ones((2, 3)), np.ones(3)),
      ValueError, "Add: x has shape (2, 3), y has shape (3,)"),
+    ("softmax axis", lambda: lib.softmax(np.ones((2, 3)), axis=2),
+     ValueError, "softmax: axis 2 is out of range for input of shape (2, 3)"),
+    ("log_softmax axis", lambda: lib.log_softmax(np.ones((2, 3)), axis=-3),
+     ValueError, "log_softmax: axis -3 is out of range for input of shape (2, 3)"),
 
     # ---- nodes -----------------------------------------------------------------------------------------------
+    ("Repeat non-integer n", lambda: lib.Repeat(n=2.7),
+     TypeError, "Repeat: n must be an integer, got 2.7"),
     ("Repeat n = 0", lambda: lib.Repeat(0),
      ValueError, "Repeat: n must be >= 1, got 0"),
+    ("Repeat non-integer axis", lambda: lib.Repeat(2, axis=1.0),
+     TypeError, "Repeat: axis must be an integer, got 1.0"),
+    ("Repeat axis out of range", lambda: lib.Repeat(2, axis=2).forward(np.ones((1, 3))),
+     ValueError, "Repeat: axis 2 is out of range for input of shape (1, 3)"),
     ("Repeat input size", lambda: lib.Repeat(2).forward(np.ones((2, 3))),
      ValueError, "Repeat: input must have size 1 along axis 0, got shape (2, 3)"),
+    ("Sum axis out of range", lambda: lib.Sum(axis=2).forward(np.ones((2, 3))),
+     ValueError, "Sum: axis 2 is out of range for input of shape (2, 3)"),
 
     # ---- col2im and other shape arguments ----------------------------------------------------------------------
+    ("col2im non-integer KH", lambda: col2im(np.ones((4, 4)), (1, 1, 3, 3), 2.5, 2),
+     TypeError, "col2im: KH must be an integer, got 2.5"),
+    ("col2im zero KH", lambda: col2im(np.ones((4, 4)), (1, 1, 3, 3), 0, 2),
+     ValueError, "col2im: KH must be a positive integer, got 0"),
+    ("col2im zero KW", lambda: col2im(np.ones((4, 4)), (1, 1, 3, 3), 2, 0),
+     ValueError, "col2im: KW must be a positive integer, got 0"),
+    ("col2im non-integer x_shape", lambda: col2im(np.ones((4, 4)), (1, 1, 3.5, 3), 2, 2),
+     TypeError, "col2im: x_shape entry H must be an integer, got 3.5"),
     ("col2im x_shape length", lambda: col2im(np.ones((4, 4)), (1, 1, 3), 2, 2),
      ValueError, "col2im: x_shape must be (N, C, H, W), got (1, 1, 3)"),
+    ("conv_matrix non-integer in_shape", lambda: conv_matrix(np.ones((1, 1, 2, 2)), (1, 4.0, 4)),
+     TypeError, "conv_matrix: in_shape entry H must be an integer, got 4.0"),
+    ("conv_transpose2d non-integer output_size", lambda: conv_transpose2d(np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)),
+                                                                          output_size=(4.5, 4)),
+     TypeError, "conv_transpose2d: output_size must be an integer, got 4.5"),
 
     # ---- optimisers ------------------------------------------------------------------------------------------
     ("SGD lr zero", lambda: lib.SGD(lr=0), ValueError, "SGD: learning rate must be positive, got 0"),
@@ -162,6 +187,15 @@ ROWS = [
      ValueError, "SGD.update: 1 params but 2 grads"),
     ("optimiser shape mismatch", lambda: lib.SGD(0.1).update([np.zeros(2)], [np.zeros(3)]),
      ValueError, "SGD.update: param 0 has shape (2,), its grad has shape (3,)"),
+
+    # ---- models and training -----------------------------------------------------------------------------------
+    ("TwoLayerNet non-integer size", lambda: lib.TwoLayerNet(2.5, 4, 3, rng=np.random.default_rng(0)),
+     TypeError, "TwoLayerNet: input_size must be an integer, got 2.5"),
+    ("Sequential of a non-layer", lambda: lib.Sequential([lib.Sigmoid(), np.tanh]),
+     TypeError, "Sequential: layer 1 is a ufunc, not a layer (it has no forward, backward, params, grads)"),
+    ("fit non-integer batch_size", lambda: fit(batch_size=2.5),
+     TypeError, "fit: batch_size must be an integer, got 2.5"),
+    ("fit epochs = 0", lambda: fit(epochs=0), ValueError, "fit: epochs must be a positive integer, got 0"),
 ]
 
 
