@@ -164,8 +164,10 @@ class SoftmaxWithLoss(Layer):
     """Softmax followed by mean cross-entropy -sum(t log y) / N; backward is (y - t) / N.
 
     Labels t are class indices (N,), one-hot rows (N, C), or rows of class probabilities (N, C) ("soft"
-    targets, each row non-negative and summing to 1).
+    targets, each row non-negative and summing to 1). gradcheck holds t fixed (`constant_inputs`).
     """
+
+    constant_inputs = (1,)  # t: a target, not an input with a gradient
 
     def __init__(self):
         super().__init__()

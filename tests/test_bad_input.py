@@ -196,6 +196,17 @@ ROWS = [
     ("fit non-integer batch_size", lambda: fit(batch_size=2.5),
      TypeError, "fit: batch_size must be an integer, got 2.5"),
     ("fit epochs = 0", lambda: fit(epochs=0), ValueError, "fit: epochs must be a positive integer, got 0"),
+
+    # ---- gradient checking (more in test_gradcheck.py) -----------------------------------------------------------
+    ("numerical_gradient of float32", lambda: lib.numerical_gradient(lambda: 0.0, np.ones(2, np.float32)),
+     TypeError, "numerical_gradient: x must be a float64 array (it is perturbed in place by eps=1e-06), got float32"),
+    ("numerical_gradient of a non-scalar f", lambda: lib.numerical_gradient(lambda: np.ones(2), np.ones(2)),
+     ValueError, "numerical_gradient: f() must return a scalar, got an array of shape (2,)"),
+    ("gradcheck dout shape", lambda: lib.gradcheck(lib.Sigmoid(), np.ones((2, 3)), dout=np.ones((1, 3))),
+     ValueError, "gradcheck: dout has shape (1, 3), Sigmoid.forward returned shape (2, 3)"),
+    ("gradcheck with nothing to check", lambda: lib.gradcheck(lib.Sigmoid(), np.arange(6).reshape(2, 3)),
+     ValueError, "gradcheck: nothing to check in Sigmoid: it has no parameters and no float inputs (input dtypes: "
+                 "int64)"),
 ]
 
 
