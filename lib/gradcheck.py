@@ -151,6 +151,7 @@ def gradcheck(layer, *inputs, dout=None, rng=None, eps=1e-6):
 
     back = layer.backward(dout if np.ndim(dout) == 0 else np.array(dout))  # a copy: backward may change it
     analytic_inputs = _input_gradients(back, inputs, checked, names, who)
+    _check_params(layer, who)  # again: backward may have replaced grads
     analytic_params = [np.array(g, dtype=np.float64) for g in layer.grads]
 
     errors = {}

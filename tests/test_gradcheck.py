@@ -90,6 +90,18 @@ def test_a_gradient_of_the_wrong_shape_for_a_parameter_fails(rng):
         lib.gradcheck(layer, rng.standard_normal((4, 3)), rng=rng)
 
 
+def test_a_gradient_replaced_by_one_of_another_shape_in_backward_fails(rng):
+    class ScalarBias(lib.Affine):
+        def backward(self, dout):
+            dx = super().backward(dout)
+            self.grads[1] = dout.sum()  # replaces the (H,) gradient with a scalar
+            return dx
+
+    layer = ScalarBias(rng.standard_normal((3, 2)), rng.standard_normal(2))
+    with pytest.raises(ValueError, match=r"gradcheck: ScalarBias.grads\[1\] has shape \(\), its parameter has shape"):
+        lib.gradcheck(layer, rng.standard_normal((4, 3)), rng=rng)
+
+
 def test_extra_gradients_for_integer_inputs_fail(rng):
     with pytest.raises(ValueError, match=r"gradcheck: Add.backward returned 2 gradient\(s\) for 1 float input\(s\) "
                                          r"\(x\)"):
