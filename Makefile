@@ -5,6 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
+# A user's MPLBACKEND (often Agg on servers) would reach the notebook kernels, where plt.show() then draws
+# nothing: nbval reports missing figures and `make notebooks` stores none. Without it, kernels use inline.
+unexport MPLBACKEND
+
 .PHONY: book test notebooks bench clean
 
 $(STAMP): requirements.txt pyproject.toml

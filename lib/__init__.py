@@ -1,4 +1,10 @@
-"""Deep learning from scratch in NumPy: the shared library the chapters import."""
+"""Deep learning from scratch in NumPy: the shared library the chapters import.
+
+Dtype rule: every public function and layer converts its floating, integer or bool array input to float64
+once, at the boundary (`lib.validate.as_float_array`), and returns float64. Parameters are stored as float64
+and every gradient is float64, so gradient checks work to about 1e-10. Class labels, sizes and counts are
+integers and stay integers. tests/test_dtypes.py checks the rule for every public name.
+"""
 from .functions import sigmoid, softmax, log_softmax, cross_entropy, one_hot
 from .layers import Layer, MatMul, Affine, Sigmoid, Tanh, ReLU, Softmax, SoftmaxWithLoss, Flatten
 from .nodes import Add, Mul, Repeat, Sum

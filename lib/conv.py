@@ -20,13 +20,12 @@ that memory, and the only layout copies are the input's (made while padding it) 
 FLOP convention: a multiply-add counts as 2 FLOPs, so one output of a dot product of length L (plus its
 bias) costs L multiplies + (L - 1) additions + 1 bias addition = 2L FLOPs exactly.
 """
-import numbers
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .layers import Layer
 from .validate import as_float_array
+from .validate import check_int as _check_int  # lib.widgets imports it from here
 
 _AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
 
@@ -58,15 +57,6 @@ def _fit(who, n, k, pad, stride, what="input size"):
             f"({n} + 2*{pad} - {k}) / {stride} = {span / stride:.4g} is not a whole number; "
             + _fit_suggestions(n, k, pad, stride, f"{what} "))
     return span // stride + 1
-
-
-def _check_int(who, name, v, minimum):
-    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{who}: {name} must be an integer, got {v!r}")
-    if v < minimum:
-        kind = "positive" if minimum == 1 else "non-negative"
-        raise ValueError(f"{who}: {name} must be a {kind} integer, got {v}")
-    return int(v)
 
 
 def _tuple_arg(who, name, v, nd, minimum):
@@ -267,12 +257,18 @@ def im2col(x, KH, KW, pad=0, stride=1):
     return _columns(x, (KH, KW), pads, strides, out)
 
 
+def _shape_arg(who, name, shape, letters):
+    """A shape argument such as x_shape (N, C, H, W): a tuple of positive integers, one per letter."""
+    if not isinstance(shape, (tuple, list, np.ndarray)) or len(shape) != len(letters):
+        raise ValueError(f"{who}: {name} must be ({', '.join(letters)}), got {shape!r}")
+    return tuple(_check_int(who, f"{name} entry {c}", s, 1) for c, s in zip(letters, shape))
+
+
 def col2im(cols, x_shape, KH, KW, pad=0, stride=1):
     """Add the rows of a (N*OH*OW, KH*KW*C) column matrix back onto an input of shape x_shape (N, C, H, W)."""
     who = "col2im"
-    if len(x_shape) != 4:
-        raise ValueError(f"{who}: x_shape must be (N, C, H, W), got {tuple(x_shape)}")
-    N, C, H, W = (int(s) for s in x_shape)
+    N, C, H, W = _shape_arg(who, "x_shape", x_shape, "NCHW")
+    KH, KW = _check_int(who, "KH", KH, 1), _check_int(who, "KW", KW, 1)
     pads = _tuple_arg(who, "pad", pad, 2, 0)
     strides = _tuple_arg(who, "stride", stride, 2, 1)
     OH = _fit(who, H, KH, pads[0], strides[0], "input height")
@@ -381,8 +377,9 @@ def conv_transpose2d(y, w, pad=0, stride=1, output_size=None):
     if min(size) < 1:
         raise ValueError(f"{who}: input {(OH, OW)} with kernel {(KH, KW)}, stride {strides} and pad {pads} "
                          f"gives output {size}, which is empty; use a smaller pad")
-    if output_size is not None and tuple(output_size) != size:
-        raise ValueError(f"{who}: output_size {tuple(output_size)} is not reachable: input {(OH, OW)} with "
+    want = None if output_size is None else _tuple_arg(who, "output_size", output_size, 2, 1)
+    if want is not None and want != size:
+        raise ValueError(f"{who}: output_size {want} is not reachable: input {(OH, OW)} with "
                          f"kernel {(KH, KW)}, stride {strides} and pad {pads} gives (OH - 1)*S + K - 2P = {size} "
                          "(this book's conv2d never drops leftover rows, so exactly one size fits)")
     rows = y.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*OH*OW, F)
@@ -393,9 +390,7 @@ def conv_transpose2d(y, w, pad=0, stride=1, output_size=None):
 def conv_matrix(w, in_shape, pad=0, stride=1):
     """Dense matrix M (F*OH*OW, C*H*W) with conv2d(x[None], w).ravel() == M @ x.ravel() for one x (C, H, W)."""
     who = "conv_matrix"
-    if len(in_shape) != 3:
-        raise ValueError(f"{who}: in_shape must be (C, H, W), got {tuple(in_shape)}")
-    C, H, W = (int(s) for s in in_shape)
+    C, H, W = _shape_arg(who, "in_shape", in_shape, "CHW")
     _, w, _, (ph, pw), (sh, sw), (OH, OW) = _check_conv(who, np.zeros((1, C, H, W)), w, None, pad, stride, 2)
     F, _, KH, KW = w.shape
     M = np.zeros((F, OH, OW, C, H, W))
@@ -424,7 +419,7 @@ class Conv2D(Layer):
             raise ValueError(f"Conv2D: W must be (F, C, KH, KW) and b (F,), got W {W.shape} and b {b.shape}")
         self.stride = _tuple_arg("Conv2D", "stride", stride, 2, 1)
         self.pad = _tuple_arg("Conv2D", "pad", pad, 2, 0)
-        self.x_shape = self.cols = self.out_shape = None
+        self.x_shape = self.cols = None
 
     def __repr__(self):
         W, b = self.params
@@ -435,13 +430,11 @@ class Conv2D(Layer):
         W, b = self.params
         x, _, _, pads, strides, out = _check_conv("Conv2D", x, W, b, self.pad, self.stride, 2)
         y, self.cols = _forward(x, W, b, pads, strides, out)  # cols (N*OH*OW, KH*KW*C) kept for backward
-        self.x_shape, self.out_shape = x.shape, y.shape
-        return y
+        self.x_shape = x.shape
+        return self._output(y)
 
     def backward(self, dout):
-        if self.cols is None:
-            raise RuntimeError("Conv2D.backward: call forward first")
-        dout = self._check_upstream(dout, self.out_shape)
+        dout = self._check_upstream(dout)  # (N, F, OH, OW); refuses a call before forward, like every layer
         dx, dW, db = _backward(dout, self.cols, self.x_shape, self.params[0], self.pad, self.stride)
         self.grads[0][...] = dW
         self.grads[1][...] = db

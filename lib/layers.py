@@ -1,14 +1,15 @@
 """Layers that follow the book's convention: forward, backward, params, grads (written in place)."""
 import numpy as np
 
-from .functions import sigmoid, softmax, log_softmax
-from .validate import as_float_array, check_labels
+from .functions import log_softmax, mean_nll, sigmoid, softmax
+from .validate import as_float_array, check_targets
 
 
 class Layer:
-    """Base layer: holds `params` and same-shaped `grads`; subclasses define forward and backward."""
+    """Base layer: holds `params` and same-shaped `grads` (float64); subclasses define forward and backward."""
 
     param_names = ()
+    out_shape = None  # the shape forward returned; None until forward has run
 
     def __init__(self, *params):
         self.params = [as_float_array(p, type(self).__name__, n) for p, n in zip(params, self.param_names)]
@@ -21,11 +22,21 @@ class Layer:
         shapes = ", ".join(f"{n}={tuple(p.shape)}" for n, p in zip(self.param_names, self.params))
         return f"{type(self).__name__}({shapes})"
 
-    def _check_upstream(self, dout, shape):
-        """Raise a clear error if the upstream gradient does not have the output's shape."""
-        dout = np.asarray(dout, dtype=np.float64)
+    def _output(self, y):
+        """Return forward's output y, remembering its shape for backward's checks."""
+        self.out_shape = np.shape(y)
+        return y
+
+    def _check_upstream(self, dout, shape=None):
+        """dout as float64, or a clear error if forward has not run or dout is not finite or of the output's shape."""
+        who = f"{type(self).__name__}.backward"
+        if shape is None:
+            if self.out_shape is None:
+                raise RuntimeError(f"{who}: call forward first")
+            shape = self.out_shape
+        dout = as_float_array(dout, who, "upstream gradient dout")
         if dout.shape != tuple(shape):
-            raise ValueError(f"{type(self).__name__}.backward: upstream gradient has shape {dout.shape}, "
+            raise ValueError(f"{who}: upstream gradient has shape {dout.shape}, "
                              f"the forward output had shape {tuple(shape)}")
         return dout
 
@@ -53,11 +64,11 @@ class MatMul(Layer):
     def forward(self, x):
         (W,) = self.params
         self.x = self._check_input(x)  # (N, D)
-        return self.x @ W  # (N, H)
+        return self._output(self.x @ W)  # (N, H)
 
     def backward(self, dout):
         (W,) = self.params
-        dout = self._check_upstream(dout, (self.x.shape[0], W.shape[1]))  # (N, H)
+        dout = self._check_upstream(dout)  # (N, H)
         self.grads[0][...] = self.x.T @ dout  # (D, H)
         return dout @ W.T  # (N, D)
 
@@ -77,11 +88,11 @@ class Affine(MatMul):
     def forward(self, x):
         W, b = self.params
         self.x = self._check_input(x)  # (N, D)
-        return self.x @ W + b  # (N, H); b (H,) broadcasts over the N rows
+        return self._output(self.x @ W + b)  # (N, H); b (H,) broadcasts over the N rows
 
     def backward(self, dout):
         W, b = self.params
-        dout = self._check_upstream(dout, (self.x.shape[0], W.shape[1]))  # (N, H)
+        dout = self._check_upstream(dout)  # (N, H)
         self.grads[0][...] = self.x.T @ dout  # (D, H)
         self.grads[1][...] = dout.sum(axis=0)  # (H,): backward of the Repeat node
         return dout @ W.T  # (N, D)
@@ -103,10 +114,10 @@ class Sigmoid(Elementwise):
 
     def forward(self, x):
         self.out = sigmoid(as_float_array(x, "Sigmoid"))
-        return self.out
+        return self._output(self.out)
 
     def backward(self, dout):
-        dout = self._check_upstream(dout, self.out.shape)
+        dout = self._check_upstream(dout)
         return dout * self.out * (1.0 - self.out)
 
 
@@ -115,10 +126,10 @@ class Tanh(Elementwise):
 
     def forward(self, x):
         self.out = np.tanh(as_float_array(x, "Tanh"))
-        return self.out
+        return self._output(self.out)
 
     def backward(self, dout):
-        dout = self._check_upstream(dout, self.out.shape)
+        dout = self._check_upstream(dout)
         return dout * (1.0 - self.out ** 2)
 
 
@@ -129,10 +140,10 @@ class ReLU(Elementwise):
         x = as_float_array(x, "ReLU")
         self.mask = x > 0
         self.out = np.where(self.mask, x, 0.0)
-        return self.out
+        return self._output(self.out)
 
     def backward(self, dout):
-        dout = self._check_upstream(dout, self.out.shape)
+        dout = self._check_upstream(dout)
         return dout * self.mask
 
 
@@ -141,16 +152,22 @@ class Softmax(Elementwise):
 
     def forward(self, x):
         self.out = softmax(as_float_array(x, "Softmax", ndim=2), axis=1)
-        return self.out
+        return self._output(self.out)
 
     def backward(self, dout):
-        dout = self._check_upstream(dout, self.out.shape)
+        dout = self._check_upstream(dout)
         y = self.out
         return y * (dout - (dout * y).sum(axis=1, keepdims=True))
 
 
 class SoftmaxWithLoss(Layer):
-    """Softmax followed by mean cross-entropy; backward is (y - t) / N."""
+    """Softmax followed by mean cross-entropy -sum(t log y) / N; backward is (y - t) / N.
+
+    Labels t are class indices (N,), one-hot rows (N, C), or rows of class probabilities (N, C) ("soft"
+    targets, each row non-negative and summing to 1). gradcheck holds t fixed (`constant_inputs`).
+    """
+
+    constant_inputs = (1,)  # t: a target, not an input with a gradient
 
     def __init__(self):
         super().__init__()
@@ -161,15 +178,19 @@ class SoftmaxWithLoss(Layer):
 
     def forward(self, x, t):
         x = as_float_array(x, "SoftmaxWithLoss", "scores", ndim=2)  # (N, C)
-        self.t = check_labels(t, x.shape[1], x.shape[0], "SoftmaxWithLoss")  # (N,)
+        self.t = check_targets(t, x.shape[1], x.shape[0], "SoftmaxWithLoss")  # (N,) indices or (N, C) rows
         logp = log_softmax(x, axis=1)
         self.y = np.exp(logp)
-        return float(-logp[np.arange(x.shape[0]), self.t].mean()) + 0.0  # + 0.0 turns -0.0 into 0.0
+        return self._output(mean_nll(logp, self.t))
 
     def backward(self, dout=1.0):
+        dout = self._check_upstream(dout)  # a scalar
         N = self.y.shape[0]
-        dx = self.y.copy()
-        dx[np.arange(N), self.t] -= 1.0  # y - t with one-hot t
+        if self.t.ndim == 1:
+            dx = self.y.copy()
+            dx[np.arange(N), self.t] -= 1.0  # y - t with one-hot t
+        else:
+            dx = self.y - self.t  # soft targets (N, C)
         return dx * (float(dout) / N)
 
 
@@ -186,9 +207,8 @@ class Flatten(Layer):
     def forward(self, x):
         x = as_float_array(x, "Flatten")
         self.in_shape = x.shape
-        return x.reshape(x.shape[0], -1)  # (N, C*H*W)
+        return self._output(x.reshape(x.shape[0], -1))  # (N, C*H*W)
 
     def backward(self, dout):
-        N = self.in_shape[0]
-        dout = self._check_upstream(dout, (N, int(np.prod(self.in_shape[1:]))))
+        dout = self._check_upstream(dout)  # (N, C*H*W)
         return dout.reshape(self.in_shape)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .layers import Layer
-from .validate import as_float_array
+from .validate import as_float_array, check_axis, check_int
 
 
 class Node(Layer):
@@ -23,11 +23,10 @@ class Add(Node):
         if x.shape != y.shape:
             raise ValueError(f"Add: x has shape {x.shape}, y has shape {y.shape}; they must match "
                              "(broadcasting is a Repeat node followed by Add)")
-        self.shape = x.shape
-        return x + y
+        return self._output(x + y)
 
     def backward(self, dout):
-        dout = self._check_upstream(dout, self.shape)
+        dout = self._check_upstream(dout)
         return dout, dout.copy()
 
 
@@ -39,10 +38,10 @@ class Mul(Node):
         if x.shape != y.shape:
             raise ValueError(f"Mul: x has shape {x.shape}, y has shape {y.shape}; they must match")
         self.x, self.y = x, y
-        return x * y
+        return self._output(x * y)
 
     def backward(self, dout):
-        dout = self._check_upstream(dout, self.x.shape)
+        dout = self._check_upstream(dout)
         return dout * self.y, dout * self.x  # swap the inputs
 
 
@@ -51,24 +50,23 @@ class Repeat(Node):
 
     def __init__(self, n, axis=0):
         super().__init__()
-        if int(n) < 1:
+        n = check_int("Repeat", "n", n, None)
+        if n < 1:
             raise ValueError(f"Repeat: n must be >= 1, got {n}")
-        self.n, self.axis = int(n), axis
+        self.n, self.axis = n, check_int("Repeat", "axis", axis, None)
 
     def __repr__(self):
         return f"Repeat(n={self.n}, axis={self.axis})"
 
     def forward(self, x):
         x = as_float_array(x, "Repeat")
-        if x.shape[self.axis] != 1:
+        axis = check_axis("Repeat", self.axis, x.shape)
+        if x.shape[axis] != 1:
             raise ValueError(f"Repeat: input must have size 1 along axis {self.axis}, got shape {x.shape}")
-        self.in_shape = x.shape
-        return np.repeat(x, self.n, axis=self.axis)  # (n, D) for axis 0
+        return self._output(np.repeat(x, self.n, axis=axis))  # (n, D) for axis 0
 
     def backward(self, dout):
-        shape = list(self.in_shape)
-        shape[self.axis] = self.n
-        dout = self._check_upstream(dout, shape)
+        dout = self._check_upstream(dout)  # (n, D) for axis 0
         return dout.sum(axis=self.axis, keepdims=True)  # (1, D)
 
 
@@ -77,18 +75,17 @@ class Sum(Node):
 
     def __init__(self, axis=0):
         super().__init__()
-        self.axis = axis
+        self.axis = check_int("Sum", "axis", axis, None)
 
     def __repr__(self):
         return f"Sum(axis={self.axis})"
 
     def forward(self, x):
         x = as_float_array(x, "Sum")
-        self.in_shape = x.shape
-        return x.sum(axis=self.axis, keepdims=True)  # (1, D) for axis 0
+        axis = check_axis("Sum", self.axis, x.shape)
+        self.n = x.shape[axis]
+        return self._output(x.sum(axis=axis, keepdims=True))  # (1, D) for axis 0
 
     def backward(self, dout):
-        shape = list(self.in_shape)
-        shape[self.axis] = 1
-        dout = self._check_upstream(dout, shape)
-        return np.repeat(dout, self.in_shape[self.axis], axis=self.axis)  # (N, D)
+        dout = self._check_upstream(dout)  # (1, D) for axis 0
+        return np.repeat(dout, self.n, axis=self.axis)  # (N, D)
