@@ -97,6 +97,8 @@ def _check_params(layer, who):
 
 def _input_gradients(back, inputs, checked, names, who):
     """Copies of the gradients backward returned, one per checked input, or a clear error naming what is missing."""
+    if back is None and not checked:
+        back = ()  # no float inputs (e.g. token ids): None is the right answer
     back = list(back) if isinstance(back, tuple) else [back]
     want = ", ".join(names[i] for i in checked)
     if len(back) > len(checked):

@@ -18,6 +18,10 @@ NO_FLOAT_OUTPUT = {
     "conv_params_and_flops": "returns ints",
     "affine_params_and_flops": "returns ints",
     "sliding_kernel": "returns a widget, not arrays (its inputs go through as_float_array)",
+    "sample_next": "returns token ids (ints); its scores go through float64",
+    "load_shakespeare": "returns a string",
+    "CharVocab": "maps text to integer token ids and back",
+    "bptt_batches": "yields integer token ids",
 }
 
 
@@ -53,6 +57,34 @@ def gradcheck_arrays(a):
     x = np.asarray(a(4, 3), dtype=np.float32)  # an integer input would be held fixed, like a label
     report = lib.gradcheck(lib.Affine(a(3, 2), a(2)), x)
     return [np.array(list(report.errors.values()))]
+
+
+def run_embedding(a):
+    layer = lib.TimeEmbedding(a(5, 3))
+    y = layer.forward(np.array([[0, 1], [4, 1]]))
+    assert layer.backward(a(2, 2, 3)) is None  # token ids have no gradient
+    return [y, *layer.params, *layer.grads]
+
+
+def run_language_model(a):
+    model = lib.RNNLM(5, 3, 4, rng=np.random.default_rng(0))
+    ids = np.array([[0, 1, 2], [4, 3, 1]])
+    loss = model.forward(ids, ids[:, ::-1])
+    model.backward()
+    return [np.float64(loss), *model.params, *model.grads]
+
+
+def run_clip_grads(a):
+    grads = [np.asarray(a(3, 2), dtype=np.float64), np.asarray(a(2), dtype=np.float64)]
+    return [np.float64(lib.clip_grads(grads, 0.5)), *grads]
+
+
+def run_train_lm(a):
+    model = lib.RNNLM(4, 3, 4, rng=np.random.default_rng(0))
+    ids = np.arange(40) % 4
+    hist = lib.train_lm(model, lib.SGD(0.1), ids, epochs=1, batch_size=2, T=5, max_norm=1.0, val_ids=ids)
+    ppl = lib.evaluate_perplexity(model, ids, batch_size=2, T=5)
+    return [np.array(v) for v in hist.values()] + [np.float64(ppl), *model.params]
 
 
 def cnn(a):
@@ -106,6 +138,16 @@ CASES = {
     "col2im": lambda a: [lib.col2im(a(2 * 16, 3 * 3 * 3), (2, 3, 4, 4), 3, 3, pad=1)],
     "conv_transpose2d": lambda a: [lib.conv_transpose2d(a(2, 4, 3, 3), a(4, 3, 2, 2), stride=2)],
     "conv_matrix": lambda a: [lib.conv_matrix(a(2, 3, 3, 3), (3, 4, 4), pad=1)],
+    "RNN": lambda a: run_layer(lib.RNN(a(3, 4), a(4, 4), a(4)), a(2, 3), a(2, 4), dout=a),
+    "TimeRNN": lambda a: run_layer(lib.TimeRNN(a(3, 4), a(4, 4), a(4)), a(2, 5, 3), dout=a),
+    "TimeEmbedding": run_embedding,
+    "TimeAffine": lambda a: run_layer(lib.TimeAffine(a(3, 4), a(4)), a(2, 5, 3), dout=a),
+    "TimeSoftmaxWithLoss": lambda a: run_layer(lib.TimeSoftmaxWithLoss(), a(2, 3, 4),
+                                               np.array([[0, 1, 2], [3, 0, 1]]), dout=a),
+    "RNNLM": run_language_model,
+    "clip_grads": run_clip_grads,
+    "train_lm": run_train_lm,
+    "evaluate_perplexity": run_train_lm,
 }
 
 
