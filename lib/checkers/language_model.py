@@ -28,6 +28,8 @@ def _call(fn, args, where):
 
 def _scalar(value):
     """The reader's return value as a float, or None if it is not one number."""
+    if value is None:
+        return None
     try:
         a = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
