@@ -10,8 +10,8 @@ from lib.functions import log_softmax, softmax
 def run(checker, fn, capsys):
     result = checker(fn)
     printed = capsys.readouterr().out.strip()
-    assert printed == result.message, "the checker must print exactly its message, once"
-    assert "\n" not in printed, "one sentence, on one line"
+    assert " ".join(printed.split()) == " ".join(result.message.split()), "print exactly its message, once"
+    assert all(len(line) <= 76 for line in printed.splitlines()), "wrapped to the code column"
     return result
 
 
