@@ -9,6 +9,11 @@ STAMP := $(VENV)/.installed
 # nothing: nbval reports missing figures and `make notebooks` stores none. Without it, kernels use inline.
 unexport MPLBACKEND
 
+# One BLAS thread when notebooks run: their matrices are small, and on a busy 2-core machine a second thread
+# makes the recurrent chapters several times slower. The results are the same bit for bit either way.
+test notebooks: export OPENBLAS_NUM_THREADS = 1
+test notebooks: export OMP_NUM_THREADS = 1
+
 .PHONY: book test notebooks bench clean
 
 $(STAMP): requirements.txt pyproject.toml
