@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_conv.py
 	$(PY) benchmarks/bench_widgets.py
 	$(PY) benchmarks/bench_rnn.py
+	$(PY) benchmarks/bench_gated.py
 
 clean:
 	rm -rf _build

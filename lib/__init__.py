@@ -22,3 +22,5 @@ from .optim import clip_grads
 from .recurrent import RNN, TimeRNN, TimeEmbedding, TimeAffine, TimeSoftmaxWithLoss
 from .language_model import RNNLM, sample_next, evaluate_perplexity, train_lm
 from .text import load_shakespeare, CharVocab, bptt_batches
+from .gated import (LSTM, GRU, TimeLSTM, TimeGRU, lstm_step_reference, gru_step_reference, fuse_gates,
+                    unfuse_gates)

@@ -37,8 +37,9 @@ def sample_next(scores, *, temperature=1.0, rng=None):
 class RNNLM:
     """TimeEmbedding -> recurrent layer(s) -> TimeAffine -> TimeSoftmaxWithLoss over V tokens.
 
-    `cell` is the recurrent layer class (TimeRNN here; later chapters pass gated cells with the same
-    `create(D, H, rng=, stateful=)` constructor). Stateful by default, for truncated BPTT.
+    `cell` is the recurrent layer class: TimeRNN, or lib.TimeLSTM / lib.TimeGRU, anything with the same
+    `create(D, H, rng=, stateful=)` constructor, `reset_state()` and a `state` / `set_state` pair for the
+    carried memory. Stateful by default, for truncated BPTT.
     """
 
     def __init__(self, vocab_size, embed_size, hidden_size, *, rng, num_layers=1, cell=TimeRNN,
@@ -93,14 +94,16 @@ class RNNLM:
     @contextmanager
     def _fresh_state(self):
         """Run with stateful layers and no carried state; put the training state back afterwards."""
-        saved = [(layer.stateful, layer.h) for layer in self.rnns]
+        saved = [(layer.stateful, layer.state) for layer in self.rnns]  # h, or (h, c) for an LSTM
         for layer in self.rnns:
-            layer.stateful, layer.h = True, None
+            layer.stateful = True
+            layer.reset_state()
         try:
             yield
         finally:
-            for layer, (stateful, h) in zip(self.rnns, saved):
-                layer.stateful, layer.h = stateful, h
+            for layer, (stateful, state) in zip(self.rnns, saved):
+                layer.stateful = stateful
+                layer.set_state(state)
 
     def generate(self, start_ids, length, *, temperature=1.0, rng=None):
         """Read start_ids, then produce `length` more token ids, each fed back in; returns them (length,)."""

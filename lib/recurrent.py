@@ -146,6 +146,15 @@ class TimeRNN(Layer):
         """Forget the carried hidden state: the next forward starts from zeros."""
         self.h = None
 
+    @property
+    def state(self):
+        """The carried state (h, or None); gated layers with more memory return a tuple."""
+        return self.h
+
+    def set_state(self, state):
+        """Put back a state read from `state` (None forgets it)."""
+        self.h = state
+
     def _initial_state(self, h0, N):
         """The first hidden state: h0 if given, else the carried state (stateful), else zeros (N, H)."""
         who, H = type(self).__name__, self.hidden_size
