@@ -90,6 +90,7 @@ def fuse_gates(W, b, gates):
 
 def lstm_step_reference(x, h_prev, c_prev, W, b):
     """One LSTM step written like its equations: W[gate] (H + D, H) acts on [h_{t-1}, x_t]; returns (h, c)."""
+    x, h_prev, c_prev = (np.asarray(a, dtype=np.float64) for a in (x, h_prev, c_prev))
     hx = np.concatenate([h_prev, x], axis=1)  # [h_{t-1}, x_t]  (N, H + D)
     f = sigmoid(hx @ W["f"] + b["f"])  # forget gate: how much of c_{t-1} to keep
     i = sigmoid(hx @ W["i"] + b["i"])  # input gate: how much of the candidate to write
@@ -102,6 +103,7 @@ def lstm_step_reference(x, h_prev, c_prev, W, b):
 
 def gru_step_reference(x, h_prev, W, b):
     """One GRU step written like its equations (reset before the product, as Cho et al.); returns h."""
+    x, h_prev = (np.asarray(a, dtype=np.float64) for a in (x, h_prev))
     hx = np.concatenate([h_prev, x], axis=1)  # [h_{t-1}, x_t]  (N, H + D)
     r = sigmoid(hx @ W["r"] + b["r"])  # reset gate: how much of h_{t-1} the candidate sees
     z = sigmoid(hx @ W["z"] + b["z"])  # update gate: how much of h_{t-1} to keep

@@ -74,6 +74,12 @@ def run_language_model(a):
     return [np.float64(loss), *model.params, *model.grads]
 
 
+def run_lstm_step(a):
+    layer = lib.LSTM(a(3, 8), a(2, 8), a(8))
+    h, c = layer.forward(a(2, 3), a(2, 2), a(2, 2))
+    return [h, c, *layer.backward(a(2, 2), a(2, 2)), *layer.params, *layer.grads]
+
+
 def run_clip_grads(a):
     grads = [np.asarray(a(3, 2), dtype=np.float64), np.asarray(a(2), dtype=np.float64)]
     return [np.float64(lib.clip_grads(grads, 0.5)), *grads]
@@ -148,6 +154,16 @@ CASES = {
     "clip_grads": run_clip_grads,
     "train_lm": run_train_lm,
     "evaluate_perplexity": run_train_lm,
+    "LSTM": run_lstm_step,
+    "GRU": lambda a: run_layer(lib.GRU(a(3, 6), a(2, 6), a(6)), a(2, 3), a(2, 2), dout=a),
+    "TimeLSTM": lambda a: run_layer(lib.TimeLSTM(a(3, 8), a(2, 8), a(8)), a(2, 4, 3), dout=a),
+    "TimeGRU": lambda a: run_layer(lib.TimeGRU(a(3, 6), a(2, 6), a(6)), a(2, 4, 3), dout=a),
+    "unfuse_gates": lambda a: [v for d in lib.unfuse_gates(a(3, 8), a(2, 8), a(8), "figo") for v in d.values()],
+    "fuse_gates": lambda a: list(lib.fuse_gates(*lib.unfuse_gates(a(3, 8), a(2, 8), a(8), "figo"), "figo")),
+    "lstm_step_reference": lambda a: list(lib.lstm_step_reference(
+        a(2, 3), a(2, 2), a(2, 2), *lib.unfuse_gates(a(3, 8), a(2, 8), a(8), "figo"))),
+    "gru_step_reference": lambda a: [lib.gru_step_reference(
+        a(2, 3), a(2, 2), *lib.unfuse_gates(a(3, 6), a(2, 6), a(6), "rzg"))],
 }
 
 
