@@ -387,3 +387,32 @@ def test_javascript_draws_what_python_draws_for_every_state(browser_page, tmp_pa
 def test_non_integer_settings_are_a_type_error():
     with pytest.raises(TypeError, match=r"sliding_kernel: each of strides must be an integer, got 1\.5"):
         sliding_kernel(WORKED_X, WORKED_W, strides=(1, 1.5))
+
+
+# ---- the widgets package: shared helpers and assets --------------------------------------------------
+
+def test_minify_css_keeps_meaning():
+    from lib.widgets.common import minify_css
+    css = """/* a comment */
+    #__ID__ .a :focus-visible { outline: 2px solid #000 ; font-family: a, 'B C',d; }
+    @media (max-width: 600px) {
+      #__ID__ td { width: 28px; }
+      html[data-theme="dark"] #__ID__ { color: #fff }
+    }"""
+    assert minify_css(css) == ("#__ID__ .a :focus-visible{outline:2px solid #000;font-family:a,'B C',d}"
+                               '@media (max-width: 600px){#__ID__ td{width:28px}html[data-theme="dark"] #__ID__{color:#fff}}')
+
+
+def test_assets_ship_as_package_data():
+    import tomllib
+    from fnmatch import fnmatch
+
+    from lib.widgets.common import asset
+    root = Path(__file__).resolve().parent.parent
+    setup = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "lib.widgets" in setup["packages"]
+    patterns = setup["package-data"]["lib.widgets"]
+    files = sorted(p.name for p in (root / "lib" / "widgets" / "assets").iterdir())
+    assert files and all(any(fnmatch(f"assets/{f}", pat) for pat in patterns) for f in files), (files, patterns)
+    for f in files:
+        assert asset(f) == (root / "lib" / "widgets" / "assets" / f).read_text(encoding="utf-8")

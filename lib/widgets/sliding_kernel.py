@@ -4,20 +4,17 @@ One compute function, `conv_steps`, records every position of the kernel. `slidi
 every kernel x padding x stride combination into compact JSON and shows them two ways from the same data:
 a live ipywidgets view in Jupyter, and a self-contained HTML/JS view (no kernel, no network) on the website.
 """
-import hashlib
-import html
-import json
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from .conv import _check_int, output_size
-from .validate import as_float_array
+from ..conv import _check_int, output_size
+from ..validate import as_float_array
+from .common import Widget, labelled_select, live_html
 
 MODES = ("forward", "backward")
 MAX_SIDE = 16  # the widget draws every cell; larger grids are unreadable and make the page heavy
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -193,7 +190,7 @@ def replay(c, k, mode):
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Drawing one state (Python); _SCRIPT below draws the same markup in the browser, character for character
+# Drawing one state (Python); assets/sliding_kernel.js draws the same markup in the browser, character for character
 # ----------------------------------------------------------------------------------------------------------
 
 def _fmt(v, d):
@@ -282,160 +279,9 @@ def render_state(c, k, mode):
             f'<p class="dls-caption" aria-live="polite">{caption}</p>')
 
 
-# The browser version of render_state, drawing the same markup from the same numbers.
-_SCRIPT = r"""(function () {
-  var R = document.getElementById("__ID__");
-  if (!R || R.getAttribute("data-ready")) return;  // a second copy of the same id is left as drawn
-  R.setAttribute("data-ready", "1");
-  var D = __DATA__;
-  var V = R.querySelector(".dls-view"), P = R.querySelector("input[type=range]");
-  var K = R.querySelector(".dls-kernel"), A = R.querySelector(".dls-pad"), S = R.querySelector(".dls-stride");
-  function ix(e) { return e ? parseInt(e.value, 10) : 0; }
-  function f(v, e) {  // fixed decimals, no "-0", a real minus sign
-    var s = v.toFixed(e);
-    if (/^-0(\.0+)?$/.test(s)) s = s.slice(1);
-    return s.replace("-", "\u2212");
-  }
-  function t(v, e) { var s = f(v, e); return s.charAt(0) == "\u2212" ? "(" + s + ")" : s; }
-  function cell(c, v, sm) {
-    return "<td" + (c ? ' class="' + c + '"' : "") + ">" + (v === null ? "" : '<span class="v">' + v + "</span>")
-      + (sm ? '<span class="s">' + sm + "</span>" : "") + "</td>";
-  }
-  function grid(title, rows, cols, fn, wide) {
-    var h = "";
-    for (var r = 0; r < rows; r++) {
-      h += "<tr>";
-      for (var q = 0; q < cols; q++) h += fn(r, q);
-      h += "</tr>";
-    }
-    return '<div class="dls-panel"><div class="dls-title">' + title + '</div><table class="g'
-      + (wide ? " wide" : "") + '"><tbody>' + h + "</tbody></table></div>";
-  }
-  function pair(o, x) { return '<div class="dls-pair"><div class="dls-op">' + o + "</div>" + x + "</div>"; }
-  function cls() {
-    var a = [];
-    for (var n = 0; n < arguments.length; n++) if (arguments[n]) a.push(arguments[n]);
-    return a.join(" ");
-  }
-  function draw() {
-    var c = D.c[(ix(K) * D.np + ix(A)) * D.ns + ix(S)], T = c.t.length, d = c.d, dx = c.dx, dk = c.dk, dg = c.dg;
-    P.max = String(T - 1);
-    var k = Math.min(parseInt(P.value, 10), T - 1);
-    var kh = c.kh, kw = c.kw, n = kh * kw, st = c.t[k], i = st[0], j = st[1], top = st[2], left = st[3];
-    var val = st[4], pr = st.slice(5, 5 + n), p = c.p, H = c.h - 2 * p, W = c.w - 2 * p, fwd = D.mode == "forward";
-    // replay steps 0..k: the output cells written so far, or the window values of dx after each step
-    var gr = [], fl = [], rows = fwd ? c.oh : c.h, cols = fwd ? c.ow : c.w, r, q, m;
-    for (r = 0; r < rows; r++) {
-      gr.push([]); fl.push([]);
-      for (q = 0; q < cols; q++) { gr[r].push(0); fl[r].push(false); }
-    }
-    for (m = 0; m <= k; m++) {
-      var s = c.t[m];
-      if (fwd) { gr[s[0]][s[1]] = s[4]; fl[s[0]][s[1]] = true; }
-      else for (r = 0; r < kh; r++) for (q = 0; q < kw; q++) {
-        gr[s[2] + r][s[3] + q] = s[5 + n + r * kw + q]; fl[s[2] + r][s[3] + q] = true;
-      }
-    }
-    function win(r, q) { return r >= top && r < top + kh && q >= left && q < left + kw; }
-    function pc(r, q) { return r < p || q < p || r >= c.h - p || q >= c.w - p; }
-    var padded = p ? " (padded)" : "", panels, info, cap;
-    var kern = grid("kernel w", kh, kw, function (r, q) { return cell("", f(c.k[r * kw + q], dk)); });
-    if (fwd) {
-      var x = grid("input x" + padded, c.h, c.w, function (r, q) {
-        return cell(cls(pc(r, q) ? "p" : "", win(r, q) ? "w" : ""), f(c.x[r * c.w + q], dx));
-      });
-      var pp = grid("window × kernel", kh, kw, function (r, q) {
-        return cell("w", f(pr[r * kw + q], d), t(c.x[(top + r) * c.w + left + q], dx) + "×" + t(c.k[r * kw + q], dk));
-      }, 1);
-      var out = grid("output", c.oh, c.ow, function (r, q) {
-        return cell(r == i && q == j ? "c" : fl[r][q] ? "" : "e", fl[r][q] ? f(gr[r][q], d) : null);
-      });
-      panels = x + pair("⊙", kern) + pair("=", pp) + pair("→ Σ", out);
-      info = "input " + H + "×" + W + " · kernel " + kh + "×" + kw + " · padding " + p + " · stride " + c.s
-        + " → output " + c.oh + "×" + c.ow;
-      var terms = [];
-      for (r = 0; r < kh; r++) for (q = 0; q < kw; q++) {
-        terms.push(t(c.x[(top + r) * c.w + left + q], dx) + "·" + t(c.k[r * kw + q], dk));
-      }
-      cap = "output[" + i + ", " + j + "] = " + terms.join(" + ") + " = " + f(val, d);
-    } else {
-      var g = grid("upstream gradient δ", c.oh, c.ow, function (r, q) {
-        return cell(r == i && q == j ? "c" : r * c.ow + q < k ? "" : "e", f(c.g[r * c.ow + q], dg));
-      });
-      var pp2 = grid("δ[" + i + ", " + j + "] · w", kh, kw, function (r, q) {
-        return cell("w", f(pr[r * kw + q], d), t(val, dg) + "×" + t(c.k[r * kw + q], dk));
-      }, 1);
-      var gx = grid("input gradient dx" + padded, c.h, c.w, function (r, q) {
-        return cell(cls(pc(r, q) ? "p" : "", win(r, q) ? "w" : "", fl[r][q] ? "" : "e"), f(gr[r][q], d));
-      });
-      panels = g + pair("×", kern) + pair("=", pp2) + pair("→ +=", gx);
-      info = "δ " + c.oh + "×" + c.ow + " · kernel " + kh + "×" + kw + " · padding " + p + " · stride " + c.s
-        + " → dx " + H + "×" + W + (p ? " (the grey border is padding: its gradient is dropped)" : "");
-      cap = "δ[" + i + ", " + j + "] = " + f(val, dg) + " flows back through the kernel: dx[" + top + ":" + (top + kh)
-        + ", " + left + ":" + (left + kw) + "] += " + t(val, dg) + "·w" + (p ? " (padded coordinates)" : "");
-    }
-    V.innerHTML = '<p class="dls-info">' + info + " · step " + (k + 1) + " of " + T + '</p><div class="dls-panels">'
-      + panels + '</div><p class="dls-caption" aria-live="polite">' + cap + "</p>";
-  }
-  P.addEventListener("input", draw);
-  P.addEventListener("change", draw);
-  [K, A, S].forEach(function (e) {
-    if (e) { e.addEventListener("change", draw); e.addEventListener("input", draw); }
-  });
-})();"""
-
-
-def _compact(js):
-    """The script without indentation and whole-line comments (it ships inside every widget)."""
-    lines = (line.strip() for line in js.splitlines())
-    return "\n".join(line for line in lines if line and not line.startswith("//"))
-
-
-def _css(root):
-    r = f"#{root}"
-    return "".join(f"{r}{sel}{{{body}}}" for sel, body in [
-        ("", "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:14px;"
-             "color:#222;background:#fff;border:1px solid #d9d9d9;border-radius:8px;padding:10px 14px;"
-             "margin:10px 0;overflow-x:auto;line-height:1.3"),
-        (" .dls-controls", "display:flex;flex-wrap:wrap;gap:6px 18px;align-items:center;margin:0 0 6px"),
-        (" .dls-controls label", "font-weight:600;margin-right:6px;color:#333"),
-        (" .dls-controls input[type=range]", "width:200px;vertical-align:middle;accent-color:#0072B2"),
-        (" .dls-controls select", "font:inherit;padding:1px 4px;border:1px solid #bbb;border-radius:4px;"
-                                  "background:#fff;color:#222"),
-        (" :focus-visible", "outline:2px solid #0072B2;outline-offset:2px"),
-        (" .dls-info", "margin:0 0 8px;color:#555;font-size:13px"),
-        (" .dls-panels", "display:flex;flex-wrap:wrap;align-items:center;gap:10px 10px"),
-        (" .dls-pair", "display:flex;align-items:center;gap:10px"),
-        (" .dls-panel", "display:flex;flex-direction:column;align-items:center"),
-        (" .dls-title", "font-size:12px;color:#555;margin:0 0 4px;white-space:nowrap"),
-        (" .dls-op", "font-size:18px;color:#888;padding-top:16px;white-space:nowrap"),
-        (" table.g", "border-collapse:collapse;margin:0;border:none;font-size:14px;width:auto"),
-        (" .g tr", "background:transparent;border:none"),
-        (" .g td", "width:36px;min-width:36px;height:33px;padding:0;border:1px solid #c9c9c9;background:#fff;"
-                   "color:#222;text-align:center;vertical-align:middle;font-variant-numeric:tabular-nums;"
-                   "line-height:1.1"),
-        (" .g.wide td", "width:50px;min-width:50px"),
-        (" .g td span.v", "display:block;font-size:14px"),
-        (" .g td span.s", "display:block;font-size:9.5px;color:#5a5a5a;white-space:nowrap"),
-        (" .g td.p", "background:#eeeeee;color:#8a8a8a"),
-        (" .g td.e", "background:#f7f7f7;color:#b0b0b0"),
-        (" .g td.w", "background:#cfe5f5;box-shadow:inset 0 0 0 2px #0072B2;color:#10324a"),
-        (" .g td.p.w", "background:#dde7ee;color:#6a7f8f"),
-        (" .g td.c", "background:#fbe0a8;box-shadow:inset 0 0 0 2px #E69F00;font-weight:600"),
-        (" .dls-caption", "margin:8px 0 0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
-                          "font-size:13px;color:#222;overflow-wrap:anywhere"),
-    ])
-
-
 # ----------------------------------------------------------------------------------------------------------
 # The widget object the notebook displays
 # ----------------------------------------------------------------------------------------------------------
-
-def widget_id(name):
-    """The HTML id of a widget: readable from the name plus a short hash of it, so distinct names never collide."""
-    slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-") or "widget"
-    return f"dls-{slug}-{hashlib.sha1(str(name).encode()).hexdigest()[:8]}"
-
 
 def _tuple_of_ints(v, who, name, low):
     v = (v,) if isinstance(v, (int, np.integer)) else tuple(v)
@@ -447,8 +293,11 @@ def _tuple_of_ints(v, who, name, low):
     return v
 
 
-class SlidingKernel:
+class SlidingKernel(Widget):
     """A kernel sliding over a 2-D input: live ipywidgets in Jupyter, self-contained HTML/JS on the website."""
+
+    assets = ("sliding_kernel",)
+    title = "sliding kernel"
 
     def __init__(self, x, kernels, pads=(0,), strides=(1,), mode="forward", delta=None, name="sliding-kernel",
                  decimals=None):
@@ -469,7 +318,8 @@ class SlidingKernel:
         if max(self.x.shape) + 2 * max(self.pads) > MAX_SIDE:
             raise ValueError(f"{who}: padded input {tuple(n + 2 * max(self.pads) for n in self.x.shape)} is "
                              f"too large to draw; use at most {MAX_SIDE}x{MAX_SIDE} cells")
-        self.mode, self.name, self.id = mode, str(name), widget_id(name)
+        super().__init__(name)
+        self.mode = mode
 
         self.traces = []  # [kernel][pad][stride] flattened in that order
         for kname, w in self.kernels.items():
@@ -485,7 +335,6 @@ class SlidingKernel:
                          for t in self.traces]
         self.data = {"mode": mode, "np": len(self.pads), "ns": len(self.strides),
                      "c": [trace_data(t, d) for t, d in zip(self.traces, self.decimals)]}
-        self._live = None
 
     def _delta(self, delta, w, p, s):
         if self.mode == "forward" or delta is None:
@@ -508,52 +357,19 @@ class SlidingKernel:
         return (f"SlidingKernel({self.name!r}, {self.mode}, input {H}×{W}, kernels [{names}], "
                 f"pads {list(self.pads)}, strides {list(self.strides)})")
 
-    # -- static HTML/JS ------------------------------------------------------------------------------------
-
-    def _select(self, cls, label, options):
-        if len(options) < 2:
-            return ""
-        sid = f"{self.id}-{cls}"
-        opts = "".join(f'<option value="{n}"{" selected" if n == 0 else ""}>{html.escape(str(o))}</option>'
-                       for n, o in enumerate(options))
-        return (f'<span><label for="{sid}">{label}</label>'
-                f'<select id="{sid}" class="dls-{cls}">{opts}</select></span>')
-
-    def html(self):
-        """The self-contained widget: controls, the first state drawn, the data and the script that draws the rest."""
+    def body_html(self):
+        """Controls and the first state (the script draws the others from `data`)."""
         root, steps = self.id, len(self.data["c"][0]["t"])
-        data = json.dumps(self.data, separators=(",", ":"))
-        data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         controls = (f'<span><label for="{root}-pos">position</label>'
                     f'<input type="range" id="{root}-pos" class="dls-pos" min="0" max="{steps - 1}" step="1" '
                     f'value="0"></span>'
-                    + self._select("kernel", "kernel", list(self.kernels))
-                    + self._select("pad", "padding", self.pads)
-                    + self._select("stride", "stride", self.strides))
-        return (f'<div class="dls-widget" id="{root}"><style>{_css(root)}</style>'
-                f'<div class="dls-controls">{controls}</div>'
-                f'<div class="dls-view">{self.render(0, 0)}</div>'
-                f"<script>{_compact(_SCRIPT).replace('__ID__', root).replace('__DATA__', data)}</script></div>")
+                    + labelled_select(root, "kernel", "kernel", list(self.kernels))
+                    + labelled_select(root, "pad", "padding", self.pads)
+                    + labelled_select(root, "stride", "stride", self.strides))
+        return f'<div class="dls-controls">{controls}</div><div class="dls-view">{self.render(0, 0)}</div>'
 
-    def page(self, title="sliding kernel"):
-        """A complete standalone HTML page holding only this widget (for browser checks)."""
-        return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-                f"</head><body>{self.html()}</body></html>")
-
-    # -- live ipywidgets view ------------------------------------------------------------------------------
-
-    def live(self):
-        """The live ipywidgets view (built once, then reused)."""
-        if self._live is None:
-            self._live = LiveSlidingKernel(self)
-        return self._live
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": repr(self), "text/html": self.html()}
-        view = self.live().box._repr_mimebundle_()
-        if WIDGET_VIEW in view:
-            bundle[WIDGET_VIEW] = view[WIDGET_VIEW]
-        return bundle
+    def make_live(self):
+        return LiveSlidingKernel(self)
 
 
 class LiveSlidingKernel:
@@ -587,8 +403,7 @@ class LiveSlidingKernel:
 
     def _html(self):
         view = self.sk.render(self._combo(), self.slider.value)
-        return (f'<div class="dls-widget" id="{self.root}"><style>{_css(self.root)}</style>'
-                f'<div class="dls-view">{view}</div></div>')
+        return live_html(self.root, self.sk.css(self.root), f'<div class="dls-view">{view}</div>')
 
     def _redraw(self, change=None):
         self.display.value = self._html()
