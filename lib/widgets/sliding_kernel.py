@@ -4,14 +4,14 @@ One compute function, `conv_steps`, records every position of the kernel. `slidi
 every kernel x padding x stride combination into compact JSON and shows them two ways from the same data:
 a live ipywidgets view in Jupyter, and a self-contained HTML/JS view (no kernel, no network) on the website.
 """
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..conv import _check_int, output_size
 from ..validate import as_float_array
-from .common import Widget, labelled_select, live_html
+from .common import (LiveStepper, Widget, caption_html, cell, classes, fmt, grid, labelled_select, legend_html, level,
+                     live_html, step_text, stepper_html, term)
 
 MODES = ("forward", "backward")
 MAX_SIDE = 16  # the widget draws every cell; larger grids are unreadable and make the page heavy
@@ -170,7 +170,19 @@ def trace_data(trace, dec):
         if trace.mode == "backward":
             row += _nums(s.grid[s.window], d)
         c["t"].append(row)
+    # the ends of each grid's colour scale: its largest |value| over all steps, as shown
+    n = c["kh"] * c["kw"]
+    c["mx"], c["mk"] = _absmax(c["x"]), _absmax(c["k"])
+    c["mp"] = _absmax(v for row in c["t"] for v in row[5:5 + n])
+    if trace.mode == "forward":
+        c["my"] = _absmax(row[4] for row in c["t"])
+    else:
+        c["my"], c["mg"] = _absmax(v for row in c["t"] for v in row[5 + n:]), _absmax(c["g"])
     return c
+
+
+def _absmax(values):
+    return max((abs(v) for v in values), default=0)
 
 
 def replay(c, k, mode):
@@ -193,32 +205,6 @@ def replay(c, k, mode):
 # Drawing one state (Python); assets/sliding_kernel.js draws the same markup in the browser, character for character
 # ----------------------------------------------------------------------------------------------------------
 
-def _fmt(v, d):
-    s = f"{v:.{d}f}"
-    if re.fullmatch(r"-0(\.0+)?", s):
-        s = s[1:]
-    return s.replace("-", "\u2212")
-
-
-def _term(v, d):
-    s = _fmt(v, d)
-    return f"({s})" if s.startswith("\u2212") else s
-
-
-def _cell(cls, v, small=""):
-    attr = f' class="{cls}"' if cls else ""
-    body = "" if v is None else f'<span class="v">{v}</span>'
-    if small:
-        body += f'<span class="s">{small}</span>'
-    return f"<td{attr}>{body}</td>"
-
-
-def _grid(title, rows, cols, cell, wide=False):
-    body = "".join("<tr>" + "".join(cell(r, q) for q in range(cols)) + "</tr>" for r in range(rows))
-    return (f'<div class="dls-panel"><div class="dls-title">{title}</div>'
-            f'<table class="g{" wide" if wide else ""}"><tbody>{body}</tbody></table></div>')
-
-
 def _pair(op, panel):
     return f'<div class="dls-pair"><div class="dls-op">{op}</div>{panel}</div>'
 
@@ -228,8 +214,18 @@ def _pad_class(c, r, q):
     return r < p or q < p or r >= c["h"] - p or q >= c["w"] - p
 
 
+def _focus(r, q, here):
+    """Output cells take focus (arrow keys move between them); Tab enters the grid at `here`."""
+    return f' tabindex="{0 if (r, q) == here else -1}"'
+
+
 def render_state(c, k, mode):
-    """HTML of the state after step k of combination c (the part of the widget that changes)."""
+    """HTML of the view after step k of combination c: a line about the setting and the grids.
+
+    Every number is also a colour on a diverging scale (classes from common.level), and the cells carry their
+    state: p padding, e not yet computed, w in the window, c the current cell. The output grid has class "out",
+    the grid it depends on (input x, or in backward mode δ) class "src".
+    """
     d, dx_, dk, dg = c["d"], c["dx"], c["dk"], c["dg"]
     kh, kw, n = c["kh"], c["kw"], c["kh"] * c["kw"]
     i, j, top, left, value = c["t"][k][:5]
@@ -240,43 +236,72 @@ def render_state(c, k, mode):
     def in_win(r, q):
         return top <= r < top + kh and left <= q < left + kw
 
-    def cls(*names):
-        return " ".join(x for x in names if x)
-
-    grid, filled = replay(c, k, mode)
+    grid_, filled = replay(c, k, mode)
     padded = " (padded)" if p else ""
-    kernel = _grid("kernel w", kh, kw, lambda r, q: _cell("", _fmt(c["k"][r * kw + q], dk)))
+    kernel = grid("kernel w", kh, kw, lambda r, q: cell(level(c["k"][r * kw + q], c["mk"]),
+                                                       fmt(c["k"][r * kw + q], dk)), "k")
     if mode == "forward":
-        x = _grid("input x" + padded, c["h"], c["w"], lambda r, q: _cell(
-            cls("p" if _pad_class(c, r, q) else "", "w" if in_win(r, q) else ""), _fmt(c["x"][r * c["w"] + q], dx_)))
-        pr = _grid("window × kernel", kh, kw, lambda r, q: _cell("w", _fmt(prods[r * kw + q], d), _term(
-            c["x"][(top + r) * c["w"] + left + q], dx_) + "×" + _term(c["k"][r * kw + q], dk)), wide=True)
-        out = _grid("output", c["oh"], c["ow"], lambda r, q: _cell(
-            "c" if (r, q) == (i, j) else "" if filled[r, q] else "e",
-            _fmt(grid[r, q], d) if filled[r, q] else None))
+        x = grid("input x" + padded, c["h"], c["w"], lambda r, q: cell(classes(
+            "p" if _pad_class(c, r, q) else level(c["x"][r * c["w"] + q], c["mx"]), "w" if in_win(r, q) else ""),
+            fmt(c["x"][r * c["w"] + q], dx_)), "src")
+        pr = grid("window × kernel", kh, kw, lambda r, q: cell(
+            classes(level(prods[r * kw + q], c["mp"]), "w"), fmt(prods[r * kw + q], d),
+            term(c["x"][(top + r) * c["w"] + left + q], dx_) + "×" + term(c["k"][r * kw + q], dk)), "wide prod")
+        out = grid("output", c["oh"], c["ow"], lambda r, q: cell(
+            classes(level(grid_[r, q], c["my"]), "c" if (r, q) == (i, j) else "") if filled[r, q] else "e",
+            fmt(grid_[r, q], d) if filled[r, q] else None, attrs=_focus(r, q, (i, j))), "out")
         panels = x + _pair("⊙", kernel) + _pair("=", pr) + _pair("→ Σ", out)
         info = f"input {H}×{W} · kernel {kh}×{kw} · padding {p} · stride {s} → output {c['oh']}×{c['ow']}"
-        terms = " + ".join(_term(c["x"][(top + r) * c["w"] + left + q], dx_) + "·" + _term(c["k"][r * kw + q], dk)
-                           for r in range(kh) for q in range(kw))
-        caption = f"output[{i}, {j}] = {terms} = {_fmt(value, d)}"
     else:
-        g = _grid("upstream gradient δ", c["oh"], c["ow"], lambda r, q: _cell(
-            "c" if (r, q) == (i, j) else "" if r * c["ow"] + q < k else "e", _fmt(c["g"][r * c["ow"] + q], dg)))
-        pr = _grid(f"δ[{i}, {j}] · w", kh, kw, lambda r, q: _cell(
-            "w", _fmt(prods[r * kw + q], d), _term(value, dg) + "×" + _term(c["k"][r * kw + q], dk)), wide=True)
-        dx = _grid("input gradient dx" + padded, c["h"], c["w"], lambda r, q: _cell(
-            cls("p" if _pad_class(c, r, q) else "", "w" if in_win(r, q) else "", "" if filled[r, q] else "e"),
-            _fmt(grid[r, q], d)))
-        panels = g + _pair("×", kernel) + _pair("=", pr) + _pair("→ +=", dx)
+        before, _ = replay(c, k - 1, mode) if k else (np.zeros_like(grid_), None)
+        g = grid("upstream gradient δ", c["oh"], c["ow"], lambda r, q: cell(
+            classes(level(c["g"][r * c["ow"] + q], c["mg"]), "c" if (r, q) == (i, j) else "")
+            if r * c["ow"] + q <= k else "e", fmt(c["g"][r * c["ow"] + q], dg)), "src")
+        pr = grid(f"δ[{i}, {j}] · w", kh, kw, lambda r, q: cell(
+            classes(level(prods[r * kw + q], c["mp"]), "w"), fmt(prods[r * kw + q], d),
+            term(value, dg) + "×" + term(c["k"][r * kw + q], dk)), "wide prod")
+        sm = grid("new dx = before + δ·w", kh, kw, lambda r, q: cell(
+            classes("p" if _pad_class(c, top + r, left + q) else level(grid_[top + r, left + q], c["my"]), "w"),
+            fmt(grid_[top + r, left + q], d), fmt(before[top + r, left + q], d) + "+" + term(prods[r * kw + q], d)),
+            "wide sum")
+        dx = grid("input gradient dx" + padded, c["h"], c["w"], lambda r, q: cell(
+            classes("p" if _pad_class(c, r, q) else level(grid_[r, q], c["my"]) if filled[r, q] else "e",
+                    "w" if in_win(r, q) else ""), fmt(grid_[r, q], d), attrs=_focus(r, q, (top, left))), "out")
+        panels = g + _pair("×", kernel) + _pair("=", pr) + _pair("→ +=", sm) + _pair("→", dx)
         info = (f"δ {c['oh']}×{c['ow']} · kernel {kh}×{kw} · padding {p} · stride {s} → dx {H}×{W}"
                 + (" (the grey border is padding: its gradient is dropped)" if p else ""))
-        where = " (padded coordinates)" if p else ""
-        caption = (f"δ[{i}, {j}] = {_fmt(value, dg)} flows back through the kernel: "
-                   f"dx[{top}:{top + kh}, {left}:{left + kw}] += {_term(value, dg)}·w{where}")
-    steps = len(c["t"])
-    return (f'<p class="dls-info">{info} · step {k + 1} of {steps}</p>'
-            f'<div class="dls-panels">{panels}</div>'
-            f'<p class="dls-caption" aria-live="polite">{caption}</p>')
+    return f'<p class="dls-info">{info}</p><div class="dls-panels">{panels}</div>'
+
+
+def caption(c, k, mode):
+    """The sentence under the grids (and what a screen reader announces): the sum, or where δ flows."""
+    d, dx_, dk, dg = c["d"], c["dx"], c["dk"], c["dg"]
+    kh, kw = c["kh"], c["kw"]
+    i, j, top, left, value = c["t"][k][:5]
+    if mode == "forward":
+        terms = " + ".join(term(c["x"][(top + r) * c["w"] + left + q], dx_) + "·" + term(c["k"][r * kw + q], dk)
+                           for r in range(kh) for q in range(kw))
+        return f"output[{i}, {j}] = {terms} = {fmt(value, d)}"
+    where = " (padded coordinates)" if c["p"] else ""
+    return (f"δ[{i}, {j}] = {fmt(value, dg)} flows back through the kernel: "
+            f"dx[{top}:{top + kh}, {left}:{left + kw}] += {term(value, dg)}·w{where}")
+
+
+def subject(c, k, mode):
+    """What step k computes, for the slider's aria-valuetext: "output[0, 3]" or "δ[0, 3]"."""
+    i, j = c["t"][k][:2]
+    return f"{'output' if mode == 'forward' else 'δ'}[{i}, {j}]"
+
+
+def legend(mode, padded):
+    """The key of the widget's cell states (padding only if some choice pads)."""
+    if mode == "forward":
+        items = [("w", "window"), ("c", "current cell"), ("p", "padding"), ("e", "not yet computed"),
+                 ("h", "inputs of the output cell you point at or focus")]
+    else:
+        items = [("w", "window"), ("c", "current δ"), ("p", "padding (gradient dropped)"), ("e", "not yet reached"),
+                 ("h", "δ that reach the dx cell you point at or focus")]
+    return legend_html([it for it in items if padded or it[0] != "p"])
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -348,8 +373,20 @@ class SlidingKernel(Widget):
         return (kernel * len(self.pads) + pad) * len(self.strides) + stride
 
     def render(self, combo=0, k=0):
-        """HTML of the view after step k of a combination (no controls, no style)."""
+        """HTML of the view after step k of a combination: the setting and the grids (no controls, no style)."""
         return render_state(self.data["c"][combo], k, self.mode)
+
+    def caption(self, combo=0, k=0):
+        """The caption after step k of a combination (the text of the widget's live region)."""
+        return caption(self.data["c"][combo], k, self.mode)
+
+    def valuetext(self, combo=0, k=0):
+        """What a screen reader says for the step slider: "output[0, 3], step 4 of 25"."""
+        c = self.data["c"][combo]
+        return f"{subject(c, k, self.mode)}, step {step_text(k, len(c['t']))}"
+
+    def legend(self):
+        return legend(self.mode, max(self.pads) > 0)
 
     def __repr__(self):
         H, W = self.x.shape
@@ -358,15 +395,15 @@ class SlidingKernel(Widget):
                 f"pads {list(self.pads)}, strides {list(self.strides)})")
 
     def body_html(self):
-        """Controls and the first state (the script draws the others from `data`)."""
+        """Choices, the first state, the step controls, the caption and the key (the script draws other states)."""
         root, steps = self.id, len(self.data["c"][0]["t"])
-        controls = (f'<span><label for="{root}-pos">position</label>'
-                    f'<input type="range" id="{root}-pos" class="dls-pos" min="0" max="{steps - 1}" step="1" '
-                    f'value="0"></span>'
-                    + labelled_select(root, "kernel", "kernel", list(self.kernels))
-                    + labelled_select(root, "pad", "padding", self.pads)
-                    + labelled_select(root, "stride", "stride", self.strides))
-        return f'<div class="dls-controls">{controls}</div><div class="dls-view">{self.render(0, 0)}</div>'
+        choices = (labelled_select(root, "kernel", "kernel", list(self.kernels))
+                   + labelled_select(root, "pad", "padding", self.pads)
+                   + labelled_select(root, "stride", "stride", self.strides))
+        return ((f'<div class="dls-controls">{choices}</div>' if choices else "")
+                + f'<div class="dls-view">{self.render(0, 0)}</div>'
+                + stepper_html(root, steps, self.valuetext(0, 0))
+                + caption_html(self.caption(0, 0)) + self.legend())
 
     def make_live(self):
         return LiveSlidingKernel(self)
@@ -380,8 +417,8 @@ class LiveSlidingKernel:
 
         self.sk = sk
         self.root = sk.id + "-live"
-        self.slider = W.IntSlider(value=0, min=0, max=len(sk.data["c"][0]["t"]) - 1, step=1,
-                                  description="position", continuous_update=True)
+        self.stepper = LiveStepper(len(sk.data["c"][0]["t"]))
+        self.slider = self.stepper.slider
 
         def dropdown(label, options):
             return W.Dropdown(options=[(str(o), n) for n, o in enumerate(options)], value=0, description=label,
@@ -393,7 +430,8 @@ class LiveSlidingKernel:
         self.display = W.HTML(value=self._html())
         shown = [d for d, opts in ((self.kernel, sk.kernels), (self.pad, sk.pads), (self.stride, sk.strides))
                  if len(opts) > 1]
-        self.box = W.VBox([W.HBox([self.slider, *shown], layout=W.Layout(flex_flow="row wrap")), self.display])
+        rows = [W.HBox(shown, layout=W.Layout(flex_flow="row wrap"))] if shown else []
+        self.box = W.VBox(rows + [self.display, self.stepper.box])
         self.slider.observe(self._redraw, names="value")
         for d in (self.kernel, self.pad, self.stride):
             d.observe(self._choose, names="value")
@@ -402,16 +440,16 @@ class LiveSlidingKernel:
         return self.sk.combo_index(self.kernel.value, self.pad.value, self.stride.value)
 
     def _html(self):
-        view = self.sk.render(self._combo(), self.slider.value)
-        return live_html(self.root, self.sk.css(self.root), f'<div class="dls-view">{view}</div>')
+        combo, k = self._combo(), self.slider.value
+        body = (f'<div class="dls-view">{self.sk.render(combo, k)}</div>'
+                + caption_html(self.sk.caption(combo, k)) + self.sk.legend())
+        return live_html(self.root, self.sk.css(self.root), body)
 
     def _redraw(self, change=None):
         self.display.value = self._html()
 
     def _choose(self, change=None):
-        steps = len(self.sk.data["c"][self._combo()]["t"])
-        self.slider.value = min(self.slider.value, steps - 1)  # keep the position if it still exists
-        self.slider.max = steps - 1
+        self.stepper.set_count(len(self.sk.data["c"][self._combo()]["t"]))
         self._redraw()
 
     def _repr_mimebundle_(self, include=None, exclude=None):
