@@ -64,9 +64,14 @@ def minify_css(css):
     return _css_block(re.sub(r"/\*.*?\*/", "", css, flags=re.S))[0]
 
 
+@cache
+def _minified(filename):
+    return minify_css(asset(filename))
+
+
 def scoped_css(root, *filenames):
     """The CSS assets, minified, with `#__ID__` replaced by the widget's id (every rule is scoped to it)."""
-    return "".join(minify_css(asset(f)) for f in filenames).replace(ID_TOKEN, root)
+    return "".join(_minified(f) for f in filenames).replace(ID_TOKEN, root)
 
 
 def json_for_script(data):

@@ -297,10 +297,10 @@ def legend(mode, padded):
     """The key of the widget's cell states (padding only if some choice pads)."""
     if mode == "forward":
         items = [("w", "window"), ("c", "current cell"), ("p", "padding"), ("e", "not yet computed"),
-                 ("h", "inputs of the output cell you point at or focus")]
+                 ("h", "inputs of the output cell you point at")]
     else:
         items = [("w", "window"), ("c", "current δ"), ("p", "padding (gradient dropped)"), ("e", "not yet reached"),
-                 ("h", "δ that reach the dx cell you point at or focus")]
+                 ("h", "δ reaching the dx cell you point at")]
     return legend_html([it for it in items if padded or it[0] != "p"])
 
 
