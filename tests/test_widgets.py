@@ -144,12 +144,12 @@ def test_decimals_follow_the_numbers():
 
 def test_captions_show_the_sum_of_products():
     sk = sliding_kernel(WORKED_X, WORKED_W, name="worked")
-    assert sk.caption(0, 0) == "output[0, 0] = 0·0 + 1·1 + 3·2 + 4·3 = 19"
-    assert sk.caption(0, 1) == "output[0, 1] = 1·0 + 2·1 + 4·2 + 5·3 = 25"
+    assert sk.caption(0, 0) == "step 1 of 4: output[0, 0] = 0·0 + 1·1 + 3·2 + 4·3 = 19"
+    assert sk.caption(0, 1) == "step 2 of 4: output[0, 1] = 1·0 + 2·1 + 4·2 + 5·3 = 25"
     neg = sliding_kernel(-WORKED_X, WORKED_W, name="negative")
     assert "(−1)·1" in neg.caption(0, 0) and neg.caption(0, 0).endswith("= −19") and "*" not in neg.caption(0, 0)
     back = sliding_kernel(WORKED_X, WORKED_W, mode="backward", name="back")
-    assert back.caption(0, 1) == "δ[0, 1] = 2 flows back through the kernel: dx[0:2, 1:3] += 2·w"
+    assert back.caption(0, 1) == "step 2 of 4: δ[0, 1] = 2 flows back through the kernel: dx[0:2, 1:3] += 2·w"
 
 
 def test_slider_value_text_names_the_cell_and_the_step():

@@ -274,17 +274,19 @@ def render_state(c, k, mode):
 
 
 def caption(c, k, mode):
-    """The sentence under the grids (and what a screen reader announces): the sum, or where δ flows."""
+    """The sentence under the grids (and what a screen reader announces): the step, then the sum or where δ goes."""
     d, dx_, dk, dg = c["d"], c["dx"], c["dk"], c["dg"]
     kh, kw = c["kh"], c["kw"]
     i, j, top, left, value = c["t"][k][:5]
     if mode == "forward":
         terms = " + ".join(term(c["x"][(top + r) * c["w"] + left + q], dx_) + "·" + term(c["k"][r * kw + q], dk)
                            for r in range(kh) for q in range(kw))
-        return f"output[{i}, {j}] = {terms} = {fmt(value, d)}"
-    where = " (padded coordinates)" if c["p"] else ""
-    return (f"δ[{i}, {j}] = {fmt(value, dg)} flows back through the kernel: "
-            f"dx[{top}:{top + kh}, {left}:{left + kw}] += {term(value, dg)}·w{where}")
+        what = f"output[{i}, {j}] = {terms} = {fmt(value, d)}"
+    else:
+        where = " (padded coordinates)" if c["p"] else ""
+        what = (f"δ[{i}, {j}] = {fmt(value, dg)} flows back through the kernel: "
+                f"dx[{top}:{top + kh}, {left}:{left + kw}] += {term(value, dg)}·w{where}")
+    return f"step {step_text(k, len(c['t']))}: {what}"
 
 
 def subject(c, k, mode):

@@ -76,7 +76,7 @@ function draw(k) {
       + ", " + left + ":" + (left + kw) + "] += " + t(val, dg) + "·w" + (p ? " (padded coordinates)" : "");
   }
   V.innerHTML = '<p class="dls-info">' + info + '</p><div class="dls-panels">' + panels + "</div>";
-  return [cap, (fwd ? "output" : "δ") + "[" + i + ", " + j + "]"];
+  return ["step " + (k + 1) + " of " + c.t.length + ": " + cap, (fwd ? "output" : "δ") + "[" + i + ", " + j + "]"];
 }
 
 // Pointing at (or focusing) a cell of the output grid marks with class "h" the cells of the source grid it
