@@ -12,6 +12,7 @@ import pytest
 from lib.conv import conv2d, conv2d_backward
 from lib.widgets import (SlidingKernel, conv_steps, default_delta, render_state, replay, sliding_kernel,
                          widget_id)
+from lib.widgets.common import caption_html
 
 WORKED_X = np.arange(9.0).reshape(3, 3)  # the chapter's worked example: first output 19, then 25
 WORKED_W = np.arange(4.0).reshape(2, 2)
@@ -143,12 +144,19 @@ def test_decimals_follow_the_numbers():
 
 def test_captions_show_the_sum_of_products():
     sk = sliding_kernel(WORKED_X, WORKED_W, name="worked")
-    assert "output[0, 0] = 0·0 + 1·1 + 3·2 + 4·3 = 19" in sk.render(0, 0)
-    assert "output[0, 1] = 1·0 + 2·1 + 4·2 + 5·3 = 25" in sk.render(0, 1)
+    assert sk.caption(0, 0) == "step 1 of 4: output[0, 0] = 0·0 + 1·1 + 3·2 + 4·3 = 19"
+    assert sk.caption(0, 1) == "step 2 of 4: output[0, 1] = 1·0 + 2·1 + 4·2 + 5·3 = 25"
     neg = sliding_kernel(-WORKED_X, WORKED_W, name="negative")
-    assert "(−1)·1" in neg.render(0, 0) and "= −19" in neg.render(0, 0) and "*" not in neg.render(0, 0)
+    assert "(−1)·1" in neg.caption(0, 0) and neg.caption(0, 0).endswith("= −19") and "*" not in neg.caption(0, 0)
     back = sliding_kernel(WORKED_X, WORKED_W, mode="backward", name="back")
-    assert "δ[0, 1] = 2 flows back through the kernel: dx[0:2, 1:3] += 2·w" in back.render(0, 1)
+    assert back.caption(0, 1) == "step 2 of 4: δ[0, 1] = 2 flows back through the kernel: dx[0:2, 1:3] += 2·w"
+
+
+def test_slider_value_text_names_the_cell_and_the_step():
+    assert demo().valuetext(0, 3) == "output[1, 0], step 4 of 9"
+    assert demo("backward", name="grad").valuetext(0, 8) == "δ[2, 2], step 9 of 9"
+    stride2 = demo()
+    assert stride2.valuetext(stride2.combo_index(0, 0, 1), 3) == "output[1, 1], step 4 of 4"
 
 
 # ---- the static HTML/JS ------------------------------------------------------------------------------
@@ -204,6 +212,12 @@ def test_ids_derive_from_the_name():
     assert a.html().replace(a.id, "ID") == demo(name="other").html().replace(widget_id("other"), "ID")
 
 
+def css_selectors(css):
+    """Every selector of a stylesheet (inside @media/@container blocks too), with the at-rule preludes left out."""
+    preludes = re.findall(r"(?:^|[{};])\s*([^{};]+)\{", css)
+    return [sel.strip() for p in preludes if not p.strip().startswith("@") for sel in p.split(",")]
+
+
 def test_html_contract():
     for sk in (demo(), demo("backward", name="grad")):
         text = sk.html()
@@ -212,18 +226,29 @@ def test_html_contract():
         assert root_tag == "div" and root["class"] == "dls-widget" and root["id"] == sk.id
         assert text.endswith("</div>")
         controls = [(t, a) for t, a in p.tags if t in ("input", "select", "button", "textarea")]
-        assert [t for t, _ in controls] == ["input", "select", "select", "select"]
-        assert controls[0][1]["type"] == "range"
+        assert [t for t, _ in controls] == ["select", "select", "select", "button", "button", "button", "input"]
+        assert controls[-1][1]["type"] == "range" and controls[-1][1]["aria-valuetext"] == sk.valuetext(0, 0)
         labels = {a["for"] for t, a in p.tags if t == "label"}
-        assert {a["id"] for _, a in controls} == labels, "every control has a label"
+        assert {a["id"] for t, a in controls if t != "button"} == labels, "every control has a label"
+        assert [a["class"] for t, a in controls if t == "button"] == ["dls-prev", "dls-play", "dls-next"]
         for t, a in p.tags:
             assert "src" not in a and "href" not in a, f"<{t}> loads something: {a}"
         css = "".join(p.raw["style"])
-        assert all(rule.startswith(f"#{sk.id}") for rule in re.findall(r"(?:^|})([^{}]+)\{", css)), "unscoped CSS"
+        selectors = css_selectors(css)
+        assert len(selectors) > 40 and all(f"#{sk.id}" in sel for sel in selectors), "unscoped CSS"
+        assert f'html[data-theme="dark"] #{sk.id}' in selectors, "no dark theme"
         script = "".join(p.raw["script"])
         assert f'document.getElementById("{sk.id}")' in script and "document.querySelector" not in script
         assert len(text) < 40_000, f"{len(text)} bytes"
         print(f"{sk.mode}: {len(text)} bytes for {sum(len(c['t']) for c in sk.data['c'])} states")
+
+
+def test_one_live_region_holds_the_caption():
+    sk = demo()
+    live = [(t, a) for t, a in parse(sk.html()).tags if "aria-live" in a or "role" in a]
+    assert live == [("p", {"class": "dls-caption", "role": "status", "aria-live": "polite"})]
+    assert f'<p class="dls-caption" role="status" aria-live="polite">{sk.caption(0, 0)}</p>' in sk.html()
+    assert "aria-live" not in sk.render(0, 0), "the view is redrawn; the live region must stay outside it"
 
 
 def test_no_external_urls():
@@ -237,6 +262,7 @@ def test_first_state_is_drawn_without_javascript():
     sk = demo()
     before_script = sk.html().split("<script>")[0]
     assert f'<div class="dls-view">{sk.render(0, 0)}</div>' in before_script
+    assert 'class="dls-legend"' in before_script and 'class="dls-step" for=' in before_script
     assert "output[0, 0] = 3·1 + 0·0 + 1·(−1) + 1·1 + 5·0 + 8·(−1) + 2·1 + 7·0 + 2·(−1) = −5" in before_script
     assert 'max="8"' in before_script  # 3x3 outputs for a 5x5 input, 3x3 kernel, pad 0, stride 1
 
@@ -275,6 +301,92 @@ def test_live_view_follows_its_controls():
     live.kernel.value, live.pad.value = 2, 1
     assert sk.render(sk.combo_index(2, 1, 1), 3) in live.display.value
     assert f'id="{sk.id}-live"' in live.display.value
+
+
+def test_live_view_has_play_previous_next_caption_and_legend():
+    sk = demo()
+    live = sk.live()
+    st = live.stepper
+    assert live.slider is st.slider and st.count.value == "1 of 9" and st.prev.disabled and not st.next.disabled
+    st.next.click()
+    st.next.click()
+    assert live.slider.value == 2 and st.count.value == "3 of 9"
+    assert caption_html(sk.caption(0, 2)) in live.display.value and sk.legend() in live.display.value
+    st.prev.click()
+    assert live.slider.value == 1 and sk.render(0, 1) in live.display.value
+    st.play.value = 5  # what the Play widget does on each tick
+    assert live.slider.value == 5 and sk.render(0, 5) in live.display.value
+    live.slider.value = 8
+    assert st.play.value == 8 and st.next.disabled and st.count.value == "9 of 9"
+    live.stride.value = 1  # 4 steps: the slider, the play widget and the count follow
+    assert (live.slider.max, st.play.max, live.slider.value, st.count.value) == (3, 3, 3, "4 of 4")
+    assert [type(w).__name__ for w in st.box.children] == ["Button", "Play", "Button", "IntSlider", "Label"]
+
+
+# ---- what the student sees: legend, colours, the sum in the backward view ---------------------------------
+
+def legend_keys(sk):
+    return re.findall(r'<span class="dls-sw ([a-z]+)"></span>([^<]+)<', sk.legend())
+
+
+def test_every_widget_has_a_legend_of_its_cell_states_and_colours():
+    assert [c for c, _ in legend_keys(demo())] == ["w", "c", "p", "e", "h"]
+    assert [t for _, t in legend_keys(demo())][:4] == ["window", "current cell", "padding", "not yet computed"]
+    assert [c for c, _ in legend_keys(demo("backward", name="grad"))] == ["w", "c", "p", "e", "h"]
+    unpadded = sliding_kernel(WORKED_X, WORKED_W, name="plain")
+    assert [c for c, _ in legend_keys(unpadded)] == ["w", "c", "e", "h"], "no padding, no padding key"
+    legend = unpadded.legend()
+    scale = re.findall(r'class="dls-sw ?([a-z0-9]*)"', legend)
+    assert scale[-9:] == ["neg4", "neg3", "neg2", "neg1", "", "pos1", "pos2", "pos3", "pos4"], legend
+    assert legend in unpadded.html().split("<script>")[0]
+
+
+def cell_classes_and_values(html_text, role):
+    """[(classes, main value, small text)] of the cells of the table with class `role`, in reading order."""
+    table = re.search(rf'<table class="g[a-z ]* {role}"><tbody>(.*?)</tbody></table>', html_text).group(1)
+    return [(c.split(), v, sm) for c, v, sm in re.findall(
+        r'<td(?: class="([^"]*)")?[^>]*>(?:<span class="v">([^<]*)</span>)?(?:<span class="s">([^<]*)</span>)?</td>',
+        table)]
+
+
+def number(text):
+    return float(text.replace("\u2212", "-"))
+
+
+def test_values_are_colours_too_so_an_edge_looks_like_an_edge():
+    letter = np.zeros((7, 7))
+    letter[1:6, 1:3] = 1.0
+    sobel = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+    sk = sliding_kernel(letter, {"vertical edge": sobel}, name="edge")
+    ref = ref_forward(letter, sobel, 0, 1)
+    shown = cell_classes_and_values(sk.render(0, len(sk.data["c"][0]["t"]) - 1), "out")
+    for (cls, v, _), want in zip(shown, ref.ravel()):
+        colour = [c for c in cls if c[:3] in ("pos", "neg")]
+        assert number(v) == want
+        assert colour == ([] if want == 0 else [f"{'pos' if want > 0 else 'neg'}{colour[0][3:]}"]), (v, cls)
+    # the strongest responses get the strongest colour, weaker ones a lighter one
+    levels = {number(v): int(c[3:]) for cls, v, _ in shown for c in cls if c[:3] in ("pos", "neg")}
+    assert levels[ref.max()] == levels[ref.min()] == 4 and all(levels[a] <= levels[b] for a in levels
+                                                                   for b in levels if abs(a) <= abs(b))
+
+
+def test_backward_view_shows_dx_before_and_after_each_step():
+    sk = sliding_kernel(np.zeros((5, 5)), {"w = 1..9": np.arange(1.0, 10.0).reshape(3, 3)}, pads=(0, 1),
+                        strides=(1, 2), mode="backward", name="ch2b")
+    checked = 0
+    for combo, c in enumerate(sk.data["c"]):
+        for k in range(len(c["t"])):
+            top, left = c["t"][k][2:4]
+            view = sk.render(combo, k)
+            before = replay(c, k - 1, "backward")[0] if k else np.zeros((c["h"], c["w"]))
+            after = replay(c, k, "backward")[0]
+            for n, (cls, v, small) in enumerate(cell_classes_and_values(view, "sum")):
+                r, q = top + n // c["kw"], left + n % c["kw"]
+                b, added = small.split("+", 1)
+                assert number(b) == before[r, q] and number(v) == after[r, q] == number(b) + number(added.strip("()"))
+                checked += 1
+    assert checked > 300
+    assert "new dx = before + δ·w" in sk.render(0, 0)
 
 
 # ---- clear errors ------------------------------------------------------------------------------------
@@ -327,21 +439,68 @@ def test_sliding_kernel_accepts_one_array_and_is_a_sliding_kernel():
     assert render_state(sk.data["c"][0], 0, "forward") == sk.render(0, 0)
 
 
-# ---- the static widget in a real browser --------------------
+# ---- the static widget in a real browser --------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+SITE = REPO / "_build" / "html"
+CHAPTER_PAGES = ["chapters/02a_convolution.html", "chapters/02b_conv_backprop.html"]
+PHONE = {"width": 390, "height": 844}  # a common phone screen, in CSS pixels
+
+
+def page_of(*widgets):
+    """A standalone page holding the widgets (no theme: the widgets' own colours and layout)."""
+    return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>'
+            + "".join(sk.html() for sk in widgets) + "</body></html>")
+
 
 @pytest.fixture(scope="module")
-def browser_page(browser):
-    """A fresh page in the session's Chromium that records page errors."""
-    context = browser.new_context()
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.errors = errors
-    yield page
-    context.close()
+def demo_widgets():
+    return [demo(), demo("backward", name="grad")]
 
 
-# Walks every kernel x pad x stride x position through the page's own controls; returns each drawn view.
+@pytest.fixture(scope="module")
+def demo_url(demo_widgets, tmp_path_factory):
+    path = tmp_path_factory.mktemp("widgets") / "page.html"
+    path.write_text(page_of(*demo_widgets), encoding="utf-8")
+    return path.as_uri()
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    """The built book, served locally (make book builds it; make test builds it first)."""
+    import sitecheck
+    if not (SITE / "index.html").exists():
+        pytest.fail(f"no built site at {SITE}: run `make book` first")
+    with sitecheck.serve(SITE) as url:
+        yield url
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(url, viewport=None, theme=None): a fresh offline page that records errors; closed after the test."""
+    contexts = []
+
+    def opener(url, viewport=None, theme=None):
+        context = browser.new_context(viewport=viewport or {"width": 1100, "height": 900})
+        contexts.append(context)
+        local = url.split("/")[0] + "//" + url.split("/")[2] if url.startswith("http") else "file:"
+        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(local) else r.abort())
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+        page.goto(url)
+        if theme:
+            page.evaluate("(t) => { document.documentElement.dataset.theme = t; }", theme)
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+# Walks every kernel x pad x stride x position through the page's own controls; returns what each state shows.
 WALK = """([root, sizes]) => {
   const R = document.getElementById(root), out = [];
   const set = (el, v) => {
@@ -352,38 +511,370 @@ WALK = """([root, sizes]) => {
     set(R.querySelector("select.dls-stride"), si);
     for (let k = 0; k < steps; k++) {
       set(R.querySelector("input[type=range]"), k);
-      out.push(R.querySelector(".dls-view").innerHTML);
+      out.push([R.querySelector(".dls-view").innerHTML, R.querySelector(".dls-caption").textContent,
+                R.querySelector(".dls-pos").getAttribute("aria-valuetext"), R.querySelector(".dls-step").textContent,
+                R.querySelector(".dls-prev").getAttribute("aria-disabled"),
+                R.querySelector(".dls-next").getAttribute("aria-disabled")]);
     }
   }
   return out;
 }"""
 
 
-def test_javascript_draws_what_python_draws_for_every_state(browser_page, tmp_path):
-    page = browser_page
-    widgets = [demo(), demo("backward", name="grad")]
-    path = tmp_path / "page.html"
-    path.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
-                    + "".join(sk.html() for sk in widgets) + "</body></html>", encoding="utf-8")
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
-    page.goto(path.as_uri())
+def all_states(sk):
+    """(kernel, pad, stride, number of steps) of every combination."""
+    return [(ki, pi, si, len(sk.data["c"][sk.combo_index(ki, pi, si)]["t"])) for ki in range(len(sk.kernels))
+            for pi in range(len(sk.pads)) for si in range(len(sk.strides))]
+
+
+def test_javascript_draws_what_python_draws_for_every_state(open_page, demo_widgets, demo_url):
+    page = open_page(demo_url)
+    widgets = demo_widgets
     states = 0
     for sk in widgets:
         other = widgets[1 - widgets.index(sk)]
         other_view = page.inner_html(f"#{other.id} .dls-view")
-        combos = [(ki, pi, si) for ki in range(len(sk.kernels)) for pi in range(len(sk.pads))
-                  for si in range(len(sk.strides))]
-        sizes = [(ki, pi, si, len(sk.data["c"][sk.combo_index(ki, pi, si)]["t"])) for ki, pi, si in combos]
+        sizes = all_states(sk)
         drawn = iter(page.evaluate(WALK, [sk.id, sizes]))
         for ki, pi, si, steps in sizes:
+            combo = sk.combo_index(ki, pi, si)
             for k in range(steps):
-                assert next(drawn) == sk.render(sk.combo_index(ki, pi, si), k), (sk.mode, (ki, pi, si), k)
+                assert next(drawn) == [sk.render(combo, k), sk.caption(combo, k), sk.valuetext(combo, k),
+                                       f"{k + 1} of {steps}", "true" if k == 0 else "false",
+                                       "true" if k == steps - 1 else "false"], (sk.mode, (ki, pi, si), k)
                 states += 1
         assert page.inner_html(f"#{other.id} .dls-view") == other_view, "moving one widget changed the other"
     assert page.errors == []
     print(f"{states} states drawn identically by JavaScript and Python")
 
 
+def step_of(page, sk):
+    return int(page.eval_on_selector(f"#{sk.id} .dls-pos", "e => e.value"))
+
+
+def test_previous_next_and_play_step_the_state(open_page, demo_widgets, demo_url):
+    page = open_page(demo_url)
+    sk = demo_widgets[0]
+    w = f"#{sk.id}"
+    page.click(f"{w} .dls-next")
+    page.click(f"{w} .dls-next")
+    assert step_of(page, sk) == 2 and page.text_content(f"{w} .dls-caption") == sk.caption(0, 2)
+    page.click(f"{w} .dls-prev")
+    assert step_of(page, sk) == 1 and page.inner_html(f"{w} .dls-view") == sk.render(0, 1)
+    page.click(f"{w} .dls-prev")
+    page.click(f"{w} .dls-prev", force=True)  # at the first step (aria-disabled): stays there
+    assert step_of(page, sk) == 0 and page.get_attribute(f"{w} .dls-prev", "aria-disabled") == "true"
+    # play runs to the last step and stops there
+    page.eval_on_selector(f"{w} .dls-pos", "e => { e.value = '5'; e.dispatchEvent(new Event('input')); }")
+    page.click(f"{w} .dls-play")
+    assert "pause" in page.text_content(f"{w} .dls-play")
+    page.wait_for_function(f"""() => document.querySelector("{w} .dls-pos").value == "8"
+                               && document.querySelector("{w} .dls-play").textContent.includes("play")""",
+                           timeout=5000)
+    assert page.inner_html(f"{w} .dls-view") == sk.render(0, 8)
+    # from the last step, play starts again at the first; pressing it again pauses
+    page.click(f"{w} .dls-play")
+    page.wait_for_function(f'() => document.querySelector("{w} .dls-pos").value == "1"', timeout=3000)
+    page.click(f"{w} .dls-play")
+    paused = step_of(page, sk)
+    page.wait_for_timeout(900)
+    assert step_of(page, sk) == paused and "play" in page.text_content(f"{w} .dls-play")
+    assert page.errors == []
+
+
+def test_keyboard_alone_operates_the_widget(open_page, demo_widgets, demo_url):
+    page = open_page(demo_url)
+    sk = demo_widgets[0]
+    w = f"#{sk.id}"
+    page.focus(f"{w} .dls-pos")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert step_of(page, sk) == 2
+    assert page.get_attribute(f"{w} .dls-pos", "aria-valuetext") == sk.valuetext(0, 2) == "output[0, 2], step 3 of 9"
+    assert page.text_content(f"{w} .dls-step") == "3 of 9"
+    page.keyboard.press("End")
+    assert page.text_content(f"{w} .dls-caption") == sk.caption(0, 8)
+    page.keyboard.press("Home")
+    assert step_of(page, sk) == 0
+    # Tab from the first control reaches every control, and the output grid, in order
+    page.focus(f"{w} select.dls-kernel")
+    seen = []
+    for _ in range(8):
+        seen.append(page.evaluate("""() => { const e = document.activeElement;
+            return e.tagName == 'TD' ? 'output cell' : (e.className || e.tagName); }"""))
+        page.keyboard.press("Tab")
+    assert seen == ["dls-kernel", "dls-pad", "dls-stride", "output cell", "dls-prev", "dls-play", "dls-next",
+                    "dls-pos"], seen
+    # the buttons answer Enter and Space
+    page.focus(f"{w} .dls-next")
+    page.keyboard.press("Enter")
+    page.keyboard.press(" ")
+    assert step_of(page, sk) == 2
+    # choosing another stride by keyboard redraws (and keeps a step that exists)
+    page.focus(f"{w} select.dls-stride")
+    page.keyboard.press("ArrowDown")
+    combo = sk.combo_index(0, 0, 1)
+    assert page.inner_html(f"{w} .dls-view") == sk.render(combo, 2)
+    assert page.get_attribute(f"{w} .dls-pos", "aria-valuetext") == sk.valuetext(combo, 2)
+    assert page.errors == []
+
+
+def test_the_live_region_is_one_persistent_element_whose_text_changes(open_page, demo_widgets, demo_url):
+    page = open_page(demo_url)
+    for sk in demo_widgets:
+        w = f"#{sk.id}"
+        assert page.eval_on_selector(w, "R => R.querySelectorAll('[aria-live], [role=status]').length") == 1
+        page.eval_on_selector(f"{w} .dls-caption", "e => { e.dataset.mark = 'same element'; }")
+        for k in (1, 2):
+            page.click(f"{w} .dls-next")
+            assert page.text_content(f"{w} .dls-caption") == sk.caption(0, k)
+        assert page.get_attribute(f"{w} [aria-live]", "data-mark") == "same element"
+        assert page.get_attribute(f"{w} .dls-caption", "aria-live") == "polite"
+
+
+HIGHLIGHTED = """(root) => [...document.querySelectorAll(`#${root} table.src td.h`)]
+  .map(td => [td.parentNode.rowIndex, td.cellIndex])"""
+
+
+def cells(rows, cols):
+    return sorted([r, q] for r in rows for q in cols)
+
+
+def test_pointing_at_or_focusing_an_output_cell_lights_up_what_it_depends_on(open_page, demo_widgets, demo_url):
+    page = open_page(demo_url)
+    fwd, back = demo_widgets
+    out = f"#{fwd.id} table.out"
+    page.hover(f"{out} tr:nth-child(2) td:nth-child(3)")  # output[1, 2] uses x[1:4, 2:5]
+    assert sorted(page.evaluate(HIGHLIGHTED, fwd.id)) == cells(range(1, 4), range(2, 5))
+    assert page.eval_on_selector(f"{out} tr:nth-child(2) td:nth-child(3)", "e => e.classList.contains('h')")
+    page.mouse.move(0, 0)
+    assert page.evaluate(HIGHLIGHTED, fwd.id) == []
+    # with stride 2 the window of output[1, 1] starts at x[2, 2]
+    page.select_option(f"#{fwd.id} select.dls-stride", index=1)
+    page.hover(f"{out} tr:nth-child(2) td:nth-child(2)")
+    assert sorted(page.evaluate(HIGHLIGHTED, fwd.id)) == cells(range(2, 5), range(2, 5))
+    page.mouse.move(0, 0)
+    # keyboard: Tab into the grid lands on the current cell, the arrow keys move, the highlight follows
+    page.select_option(f"#{fwd.id} select.dls-stride", index=0)
+    page.focus(f"#{fwd.id} select.dls-stride")
+    page.keyboard.press("Tab")
+    assert sorted(page.evaluate(HIGHLIGHTED, fwd.id)) == cells(range(0, 3), range(0, 3))
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowRight")
+    assert sorted(page.evaluate(HIGHLIGHTED, fwd.id)) == cells(range(1, 4), range(1, 4))
+    page.keyboard.press("Tab")  # leaving the grid clears it
+    assert page.evaluate(HIGHLIGHTED, fwd.id) == []
+    # backward: dx[2, 2] receives from every δ whose window covers it (all nine with stride 1, no padding)
+    page.hover(f"#{back.id} table.out tr:nth-child(3) td:nth-child(3)")
+    assert sorted(page.evaluate(HIGHLIGHTED, back.id)) == cells(range(3), range(3))
+    page.hover(f"#{back.id} table.out tr:nth-child(1) td:nth-child(2)")  # dx[0, 1]: δ[0, 0] and δ[0, 1]
+    assert sorted(page.evaluate(HIGHLIGHTED, back.id)) == [[0, 0], [0, 1]]
+    assert page.errors == []
+
+
+# The contrast of every piece of text in a widget in every state (every kernel, padding, stride and step, walked
+# through the widget's own controls), from the rendered colours: the text colour over the effective background
+# (the backgrounds of the element and its ancestors composited, over white). Returns the texts below 4.5:1, the
+# classes of the cells that held text, and how many texts were measured.
+CONTRAST = """(root) => {
+  const R = document.getElementById(root), bad = [], seen = new Set(), done = new Set();
+  let measured = 0;
+  const rgba = s => {
+    const m = s.match(/^rgba?\\(([^)]*)\\)$/);
+    if (!m) throw new Error("unexpected colour " + s);
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (a, b) => [0, 1, 2].map(i => a[i] * a[3] + b[i] * (1 - a[3])).concat([1]);
+  const background = el => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    return layers.reduceRight((acc, c) => over(c, acc), [255, 255, 255, 1]);
+  };
+  const lum = c => {
+    const f = v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const measure = state => {
+    const walker = document.createTreeWalker(R, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement, td = el.closest("td");
+      if (!n.textContent.trim() || el.closest("script, style, select")) continue;
+      // the colours follow from the classes: measure each kind of text once per state of the other classes
+      const kind = (td ? td.className + "|" : "") + el.className + "|" + el.tagName;
+      if (done.has(kind)) continue;
+      done.add(kind);
+      const bg = background(el), fg = over(rgba(getComputedStyle(el).color), bg);
+      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x), ratio = (a + 0.05) / (b + 0.05);
+      if (td) td.classList.forEach(c => seen.add(c));
+      measured++;
+      if (ratio < 4.5) bad.push([state, n.textContent.trim().slice(0, 20),
+                                 td ? "td." + td.className : el.className || el.tagName, +ratio.toFixed(2)]);
+    }
+  };
+  const sel = s => R.querySelector(s), P = sel(".dls-pos");
+  const set = (el, v) => { if (el) { el.value = String(v); el.dispatchEvent(new Event("change")); } };
+  const n = e => e ? e.options.length : 1;
+  const [K, A, S] = [sel("select.dls-kernel"), sel("select.dls-pad"), sel("select.dls-stride")];
+  for (let ki = 0; ki < n(K); ki++) for (let pi = 0; pi < n(A); pi++) for (let si = 0; si < n(S); si++) {
+    set(K, ki); set(A, pi); set(S, si);
+    for (let k = 0; k <= Number(P.max); k++) {
+      P.value = String(k);
+      P.dispatchEvent(new Event("input"));
+      measure([ki, pi, si, k]);
+    }
+  }
+  return [bad, [...seen], measured];
+}"""
+
+STEP_TO = """([root, ki, pi, si, k]) => {
+  const R = document.getElementById(root);
+  const set = (el, v) => { if (el) { el.value = String(v); el.dispatchEvent(new Event("change")); } };
+  set(R.querySelector("select.dls-kernel"), ki); set(R.querySelector("select.dls-pad"), pi);
+  set(R.querySelector("select.dls-stride"), si);
+  const P = R.querySelector(".dls-pos"); P.value = String(k); P.dispatchEvent(new Event("input"));
+}"""
+
+CELL_CLASSES = {"p", "e", "w", "c", *(f"{s}{n}" for s in ("neg", "pos") for n in range(1, 5))}
+
+
+def low_contrast(page, widget_ids):
+    """Texts below 4.5:1 over every state of each widget, and the cell classes seen."""
+    bad, seen, measured = [], set(), 0
+    for root in widget_ids:
+        b, s, m = page.evaluate(CONTRAST, root)
+        bad += [(root, *x) for x in b]
+        seen.update(s)
+        measured += m
+    print(f"{measured} texts measured")
+    return bad, seen
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_number_has_contrast_on_the_standalone_page(open_page, demo_widgets, demo_url, theme):
+    page = open_page(demo_url, theme=theme)
+    bad, seen = low_contrast(page, [sk.id for sk in demo_widgets])
+    assert not bad, f"{len(bad)} texts below 4.5:1, e.g. {bad[:5]}"
+    assert CELL_CLASSES <= seen, f"cell classes never drawn: {CELL_CLASSES - seen}"
+
+
+# the cell classes that hold numbers on each page (the forward view's cells that are not yet computed are empty)
+BOOK_CLASSES = {CHAPTER_PAGES[0]: {"w", "c", "p", "neg4", "pos4"}, CHAPTER_PAGES[1]: {"w", "c", "p", "e", "pos4"}}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("path", CHAPTER_PAGES)
+def test_every_number_has_contrast_in_the_book(open_page, site_url, path, theme):
+    import sitecheck
+    page = open_page(site_url + path, theme=theme)
+    ids = page.eval_on_selector_all(".dls-widget", "ws => ws.map(w => w.id)")
+    assert ids, f"{path} has no widget"
+    bad, seen = low_contrast(page, ids)
+    save_widget_shots(page, path, theme)
+    if bad:
+        shot = sitecheck.screenshot(page, f"contrast-{theme}-{path}")
+        pytest.fail(f"{path} ({theme}): {len(bad)} texts below 4.5:1, e.g. {bad[:5]} (screenshot {shot})")
+    assert BOOK_CLASSES[path] <= seen, f"cell classes never drawn: {BOOK_CLASSES[path] - seen}"
+
+
+def save_widget_shots(page, path, label, phone=False):
+    """Screenshots of each widget half-way through its steps, for a person to look at (tests/artifacts/)."""
+    import sitecheck
+    sitecheck.ARTIFACTS.mkdir(exist_ok=True)
+    widgets = page.locator(".dls-widget")
+    for n in range(widgets.count()):
+        widget = widgets.nth(n)
+        widget.evaluate("""R => { R.querySelectorAll("select").forEach(e => { e.value = "0"; e.dispatchEvent(new Event("change")); });
+            const P = R.querySelector(".dls-pos"); P.value = String(Math.ceil(P.max / 2)); P.dispatchEvent(new Event("input"));
+            if (P.max > 0) R.querySelector("table.out td").dispatchEvent(new MouseEvent("mouseover", {bubbles: true})); }""")
+        shot = sitecheck.ARTIFACTS / f"widget-{Path(path).stem}-{n}-{label}.png"
+        if phone:
+            widget.evaluate("R => R.scrollIntoView({block: 'start'})")
+            page.screenshot(path=str(shot))
+        else:
+            widget.screenshot(path=str(shot))
+
+
+FIT = """(root) => {
+  const R = document.getElementById(root);
+  const a = R.querySelector(".dls-pos").getBoundingClientRect(), b = R.querySelector("table.out").getBoundingClientRect();
+  return {span: Math.max(a.bottom, b.bottom) - Math.min(a.top, b.top), height: R.getBoundingClientRect().height,
+          overflow: R.scrollWidth - R.clientWidth};
+}"""
+
+
+def phone_fit(page, root):
+    """The slider-to-output-grid span, the widget's height and sideways overflow (px) for every padding and
+    stride (the first kernel: kernels do not change the size), at the last step."""
+    sizes = page.evaluate("""(root) => { const R = document.getElementById(root);
+        const n = s => { const e = R.querySelector(s); return e ? e.options.length : 1; };
+        return [n("select.dls-kernel"), n("select.dls-pad"), n("select.dls-stride")]; }""", root)
+    fits = []
+    for pi in range(sizes[1]):
+        for si in range(sizes[2]):
+            page.evaluate(STEP_TO, [root, 0, pi, si, 10_000])
+            fits.append(((pi, si), page.evaluate(FIT, root)))
+    return fits
+
+
+def test_slider_and_output_fit_one_phone_screen_on_the_standalone_page(open_page, demo_widgets, demo_url):
+    page = open_page(demo_url, viewport=PHONE)
+    for sk in demo_widgets:
+        for combo, fit in phone_fit(page, sk.id):
+            assert fit["span"] <= PHONE["height"], (sk.mode, combo, fit)
+            assert fit["overflow"] <= 0, f"{sk.mode} {combo}: the widget scrolls sideways on a phone ({fit})"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("path", CHAPTER_PAGES)
+def test_slider_and_output_fit_one_phone_screen_in_the_book(open_page, site_url, path, theme):
+    page = open_page(site_url + path, viewport=PHONE, theme=theme)
+    ids = page.eval_on_selector_all(".dls-widget", "ws => ws.map(w => w.id)")
+    assert ids
+    report = []
+    for root in ids:
+        for combo, fit in phone_fit(page, root):
+            report.append((root, combo, round(fit["span"]), round(fit["height"])))
+            assert fit["span"] <= PHONE["height"], (root, combo, fit)
+            assert fit["height"] <= PHONE["height"], f"{root} {combo}: the whole widget is taller than a phone ({fit})"
+            assert fit["overflow"] <= 0, f"{root} {combo}: the widget scrolls sideways on a phone ({fit})"
+    print("slider-to-output span and widget height (px) at 390x844:", report)
+    save_widget_shots(page, path, f"{theme}-phone", phone=True)
+
+
 def test_non_integer_settings_are_a_type_error():
     with pytest.raises(TypeError, match=r"sliding_kernel: each of strides must be an integer, got 1\.5"):
         sliding_kernel(WORKED_X, WORKED_W, strides=(1, 1.5))
+
+
+# ---- the widgets package: shared helpers and assets --------------------------------------------------
+
+def test_minify_css_keeps_meaning():
+    from lib.widgets.common import minify_css
+    css = """/* a comment */
+    #__ID__ .a :focus-visible { outline: 2px solid #000 ; font-family: a, 'B C',d; }
+    @media (max-width: 600px) {
+      #__ID__ td { width: 28px; }
+      html[data-theme="dark"] #__ID__ { color: #fff }
+    }"""
+    assert minify_css(css) == ("#__ID__ .a :focus-visible{outline:2px solid #000;font-family:a,'B C',d}"
+                               '@media (max-width: 600px){#__ID__ td{width:28px}html[data-theme="dark"] #__ID__{color:#fff}}')
+
+
+def test_assets_ship_as_package_data():
+    import tomllib
+    from fnmatch import fnmatch
+
+    from lib.widgets.common import asset
+    root = Path(__file__).resolve().parent.parent
+    setup = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "lib.widgets" in setup["packages"]
+    patterns = setup["package-data"]["lib.widgets"]
+    files = sorted(p.name for p in (root / "lib" / "widgets" / "assets").iterdir())
+    assert files and all(any(fnmatch(f"assets/{f}", pat) for pat in patterns) for f in files), (files, patterns)
+    for f in files:
+        assert asset(f) == (root / "lib" / "widgets" / "assets" / f).read_text(encoding="utf-8")

@@ -4,20 +4,17 @@ One compute function, `conv_steps`, records every position of the kernel. `slidi
 every kernel x padding x stride combination into compact JSON and shows them two ways from the same data:
 a live ipywidgets view in Jupyter, and a self-contained HTML/JS view (no kernel, no network) on the website.
 """
-import hashlib
-import html
-import json
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from .conv import _check_int, output_size
-from .validate import as_float_array
+from ..conv import _check_int, output_size
+from ..validate import as_float_array
+from .common import (LiveStepper, Widget, caption_html, cell, classes, fmt, grid, labelled_select, legend_html, level,
+                     live_html, step_text, stepper_html, term)
 
 MODES = ("forward", "backward")
 MAX_SIDE = 16  # the widget draws every cell; larger grids are unreadable and make the page heavy
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -173,7 +170,19 @@ def trace_data(trace, dec):
         if trace.mode == "backward":
             row += _nums(s.grid[s.window], d)
         c["t"].append(row)
+    # the ends of each grid's colour scale: its largest |value| over all steps, as shown
+    n = c["kh"] * c["kw"]
+    c["mx"], c["mk"] = _absmax(c["x"]), _absmax(c["k"])
+    c["mp"] = _absmax(v for row in c["t"] for v in row[5:5 + n])
+    if trace.mode == "forward":
+        c["my"] = _absmax(row[4] for row in c["t"])
+    else:
+        c["my"], c["mg"] = _absmax(v for row in c["t"] for v in row[5 + n:]), _absmax(c["g"])
     return c
+
+
+def _absmax(values):
+    return max((abs(v) for v in values), default=0)
 
 
 def replay(c, k, mode):
@@ -193,34 +202,8 @@ def replay(c, k, mode):
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Drawing one state (Python); _SCRIPT below draws the same markup in the browser, character for character
+# Drawing one state (Python); assets/sliding_kernel.js draws the same markup in the browser, character for character
 # ----------------------------------------------------------------------------------------------------------
-
-def _fmt(v, d):
-    s = f"{v:.{d}f}"
-    if re.fullmatch(r"-0(\.0+)?", s):
-        s = s[1:]
-    return s.replace("-", "\u2212")
-
-
-def _term(v, d):
-    s = _fmt(v, d)
-    return f"({s})" if s.startswith("\u2212") else s
-
-
-def _cell(cls, v, small=""):
-    attr = f' class="{cls}"' if cls else ""
-    body = "" if v is None else f'<span class="v">{v}</span>'
-    if small:
-        body += f'<span class="s">{small}</span>'
-    return f"<td{attr}>{body}</td>"
-
-
-def _grid(title, rows, cols, cell, wide=False):
-    body = "".join("<tr>" + "".join(cell(r, q) for q in range(cols)) + "</tr>" for r in range(rows))
-    return (f'<div class="dls-panel"><div class="dls-title">{title}</div>'
-            f'<table class="g{" wide" if wide else ""}"><tbody>{body}</tbody></table></div>')
-
 
 def _pair(op, panel):
     return f'<div class="dls-pair"><div class="dls-op">{op}</div>{panel}</div>'
@@ -231,8 +214,18 @@ def _pad_class(c, r, q):
     return r < p or q < p or r >= c["h"] - p or q >= c["w"] - p
 
 
+def _focus(r, q, here):
+    """Output cells take focus (arrow keys move between them); Tab enters the grid at `here`."""
+    return f' tabindex="{0 if (r, q) == here else -1}"'
+
+
 def render_state(c, k, mode):
-    """HTML of the state after step k of combination c (the part of the widget that changes)."""
+    """HTML of the view after step k of combination c: a line about the setting and the grids.
+
+    Every number is also a colour on a diverging scale (classes from common.level), and the cells carry their
+    state: p padding, e not yet computed, w in the window, c the current cell. The output grid has class "out",
+    the grid it depends on (input x, or in backward mode δ) class "src".
+    """
     d, dx_, dk, dg = c["d"], c["dx"], c["dk"], c["dg"]
     kh, kw, n = c["kh"], c["kw"], c["kh"] * c["kw"]
     i, j, top, left, value = c["t"][k][:5]
@@ -243,199 +236,79 @@ def render_state(c, k, mode):
     def in_win(r, q):
         return top <= r < top + kh and left <= q < left + kw
 
-    def cls(*names):
-        return " ".join(x for x in names if x)
-
-    grid, filled = replay(c, k, mode)
+    grid_, filled = replay(c, k, mode)
     padded = " (padded)" if p else ""
-    kernel = _grid("kernel w", kh, kw, lambda r, q: _cell("", _fmt(c["k"][r * kw + q], dk)))
+    kernel = grid("kernel w", kh, kw, lambda r, q: cell(level(c["k"][r * kw + q], c["mk"]),
+                                                       fmt(c["k"][r * kw + q], dk)), "k")
     if mode == "forward":
-        x = _grid("input x" + padded, c["h"], c["w"], lambda r, q: _cell(
-            cls("p" if _pad_class(c, r, q) else "", "w" if in_win(r, q) else ""), _fmt(c["x"][r * c["w"] + q], dx_)))
-        pr = _grid("window × kernel", kh, kw, lambda r, q: _cell("w", _fmt(prods[r * kw + q], d), _term(
-            c["x"][(top + r) * c["w"] + left + q], dx_) + "×" + _term(c["k"][r * kw + q], dk)), wide=True)
-        out = _grid("output", c["oh"], c["ow"], lambda r, q: _cell(
-            "c" if (r, q) == (i, j) else "" if filled[r, q] else "e",
-            _fmt(grid[r, q], d) if filled[r, q] else None))
+        x = grid("input x" + padded, c["h"], c["w"], lambda r, q: cell(classes(
+            "p" if _pad_class(c, r, q) else level(c["x"][r * c["w"] + q], c["mx"]), "w" if in_win(r, q) else ""),
+            fmt(c["x"][r * c["w"] + q], dx_)), "src")
+        pr = grid("window × kernel", kh, kw, lambda r, q: cell(
+            classes(level(prods[r * kw + q], c["mp"]), "w"), fmt(prods[r * kw + q], d),
+            term(c["x"][(top + r) * c["w"] + left + q], dx_) + "×" + term(c["k"][r * kw + q], dk)), "wide prod")
+        out = grid("output", c["oh"], c["ow"], lambda r, q: cell(
+            classes(level(grid_[r, q], c["my"]), "c" if (r, q) == (i, j) else "") if filled[r, q] else "e",
+            fmt(grid_[r, q], d) if filled[r, q] else None, attrs=_focus(r, q, (i, j))), "out")
         panels = x + _pair("⊙", kernel) + _pair("=", pr) + _pair("→ Σ", out)
         info = f"input {H}×{W} · kernel {kh}×{kw} · padding {p} · stride {s} → output {c['oh']}×{c['ow']}"
-        terms = " + ".join(_term(c["x"][(top + r) * c["w"] + left + q], dx_) + "·" + _term(c["k"][r * kw + q], dk)
-                           for r in range(kh) for q in range(kw))
-        caption = f"output[{i}, {j}] = {terms} = {_fmt(value, d)}"
     else:
-        g = _grid("upstream gradient δ", c["oh"], c["ow"], lambda r, q: _cell(
-            "c" if (r, q) == (i, j) else "" if r * c["ow"] + q < k else "e", _fmt(c["g"][r * c["ow"] + q], dg)))
-        pr = _grid(f"δ[{i}, {j}] · w", kh, kw, lambda r, q: _cell(
-            "w", _fmt(prods[r * kw + q], d), _term(value, dg) + "×" + _term(c["k"][r * kw + q], dk)), wide=True)
-        dx = _grid("input gradient dx" + padded, c["h"], c["w"], lambda r, q: _cell(
-            cls("p" if _pad_class(c, r, q) else "", "w" if in_win(r, q) else "", "" if filled[r, q] else "e"),
-            _fmt(grid[r, q], d)))
-        panels = g + _pair("×", kernel) + _pair("=", pr) + _pair("→ +=", dx)
+        before, _ = replay(c, k - 1, mode) if k else (np.zeros_like(grid_), None)
+        g = grid("upstream gradient δ", c["oh"], c["ow"], lambda r, q: cell(
+            classes(level(c["g"][r * c["ow"] + q], c["mg"]), "c" if (r, q) == (i, j) else "")
+            if r * c["ow"] + q <= k else "e", fmt(c["g"][r * c["ow"] + q], dg)), "src")
+        pr = grid(f"δ[{i}, {j}] · w", kh, kw, lambda r, q: cell(
+            classes(level(prods[r * kw + q], c["mp"]), "w"), fmt(prods[r * kw + q], d),
+            term(value, dg) + "×" + term(c["k"][r * kw + q], dk)), "wide prod")
+        sm = grid("new dx = before + δ·w", kh, kw, lambda r, q: cell(
+            classes("p" if _pad_class(c, top + r, left + q) else level(grid_[top + r, left + q], c["my"]), "w"),
+            fmt(grid_[top + r, left + q], d), fmt(before[top + r, left + q], d) + "+" + term(prods[r * kw + q], d)),
+            "wide sum")
+        dx = grid("input gradient dx" + padded, c["h"], c["w"], lambda r, q: cell(
+            classes("p" if _pad_class(c, r, q) else level(grid_[r, q], c["my"]) if filled[r, q] else "e",
+                    "w" if in_win(r, q) else ""), fmt(grid_[r, q], d), attrs=_focus(r, q, (top, left))), "out")
+        panels = g + _pair("×", kernel) + _pair("=", pr) + _pair("→ +=", sm) + _pair("→", dx)
         info = (f"δ {c['oh']}×{c['ow']} · kernel {kh}×{kw} · padding {p} · stride {s} → dx {H}×{W}"
                 + (" (the grey border is padding: its gradient is dropped)" if p else ""))
-        where = " (padded coordinates)" if p else ""
-        caption = (f"δ[{i}, {j}] = {_fmt(value, dg)} flows back through the kernel: "
-                   f"dx[{top}:{top + kh}, {left}:{left + kw}] += {_term(value, dg)}·w{where}")
-    steps = len(c["t"])
-    return (f'<p class="dls-info">{info} · step {k + 1} of {steps}</p>'
-            f'<div class="dls-panels">{panels}</div>'
-            f'<p class="dls-caption" aria-live="polite">{caption}</p>')
+    return f'<p class="dls-info">{info}</p><div class="dls-panels">{panels}</div>'
 
 
-# The browser version of render_state, drawing the same markup from the same numbers.
-_SCRIPT = r"""(function () {
-  var R = document.getElementById("__ID__");
-  if (!R || R.getAttribute("data-ready")) return;  // a second copy of the same id is left as drawn
-  R.setAttribute("data-ready", "1");
-  var D = __DATA__;
-  var V = R.querySelector(".dls-view"), P = R.querySelector("input[type=range]");
-  var K = R.querySelector(".dls-kernel"), A = R.querySelector(".dls-pad"), S = R.querySelector(".dls-stride");
-  function ix(e) { return e ? parseInt(e.value, 10) : 0; }
-  function f(v, e) {  // fixed decimals, no "-0", a real minus sign
-    var s = v.toFixed(e);
-    if (/^-0(\.0+)?$/.test(s)) s = s.slice(1);
-    return s.replace("-", "\u2212");
-  }
-  function t(v, e) { var s = f(v, e); return s.charAt(0) == "\u2212" ? "(" + s + ")" : s; }
-  function cell(c, v, sm) {
-    return "<td" + (c ? ' class="' + c + '"' : "") + ">" + (v === null ? "" : '<span class="v">' + v + "</span>")
-      + (sm ? '<span class="s">' + sm + "</span>" : "") + "</td>";
-  }
-  function grid(title, rows, cols, fn, wide) {
-    var h = "";
-    for (var r = 0; r < rows; r++) {
-      h += "<tr>";
-      for (var q = 0; q < cols; q++) h += fn(r, q);
-      h += "</tr>";
-    }
-    return '<div class="dls-panel"><div class="dls-title">' + title + '</div><table class="g'
-      + (wide ? " wide" : "") + '"><tbody>' + h + "</tbody></table></div>";
-  }
-  function pair(o, x) { return '<div class="dls-pair"><div class="dls-op">' + o + "</div>" + x + "</div>"; }
-  function cls() {
-    var a = [];
-    for (var n = 0; n < arguments.length; n++) if (arguments[n]) a.push(arguments[n]);
-    return a.join(" ");
-  }
-  function draw() {
-    var c = D.c[(ix(K) * D.np + ix(A)) * D.ns + ix(S)], T = c.t.length, d = c.d, dx = c.dx, dk = c.dk, dg = c.dg;
-    P.max = String(T - 1);
-    var k = Math.min(parseInt(P.value, 10), T - 1);
-    var kh = c.kh, kw = c.kw, n = kh * kw, st = c.t[k], i = st[0], j = st[1], top = st[2], left = st[3];
-    var val = st[4], pr = st.slice(5, 5 + n), p = c.p, H = c.h - 2 * p, W = c.w - 2 * p, fwd = D.mode == "forward";
-    // replay steps 0..k: the output cells written so far, or the window values of dx after each step
-    var gr = [], fl = [], rows = fwd ? c.oh : c.h, cols = fwd ? c.ow : c.w, r, q, m;
-    for (r = 0; r < rows; r++) {
-      gr.push([]); fl.push([]);
-      for (q = 0; q < cols; q++) { gr[r].push(0); fl[r].push(false); }
-    }
-    for (m = 0; m <= k; m++) {
-      var s = c.t[m];
-      if (fwd) { gr[s[0]][s[1]] = s[4]; fl[s[0]][s[1]] = true; }
-      else for (r = 0; r < kh; r++) for (q = 0; q < kw; q++) {
-        gr[s[2] + r][s[3] + q] = s[5 + n + r * kw + q]; fl[s[2] + r][s[3] + q] = true;
-      }
-    }
-    function win(r, q) { return r >= top && r < top + kh && q >= left && q < left + kw; }
-    function pc(r, q) { return r < p || q < p || r >= c.h - p || q >= c.w - p; }
-    var padded = p ? " (padded)" : "", panels, info, cap;
-    var kern = grid("kernel w", kh, kw, function (r, q) { return cell("", f(c.k[r * kw + q], dk)); });
-    if (fwd) {
-      var x = grid("input x" + padded, c.h, c.w, function (r, q) {
-        return cell(cls(pc(r, q) ? "p" : "", win(r, q) ? "w" : ""), f(c.x[r * c.w + q], dx));
-      });
-      var pp = grid("window × kernel", kh, kw, function (r, q) {
-        return cell("w", f(pr[r * kw + q], d), t(c.x[(top + r) * c.w + left + q], dx) + "×" + t(c.k[r * kw + q], dk));
-      }, 1);
-      var out = grid("output", c.oh, c.ow, function (r, q) {
-        return cell(r == i && q == j ? "c" : fl[r][q] ? "" : "e", fl[r][q] ? f(gr[r][q], d) : null);
-      });
-      panels = x + pair("⊙", kern) + pair("=", pp) + pair("→ Σ", out);
-      info = "input " + H + "×" + W + " · kernel " + kh + "×" + kw + " · padding " + p + " · stride " + c.s
-        + " → output " + c.oh + "×" + c.ow;
-      var terms = [];
-      for (r = 0; r < kh; r++) for (q = 0; q < kw; q++) {
-        terms.push(t(c.x[(top + r) * c.w + left + q], dx) + "·" + t(c.k[r * kw + q], dk));
-      }
-      cap = "output[" + i + ", " + j + "] = " + terms.join(" + ") + " = " + f(val, d);
-    } else {
-      var g = grid("upstream gradient δ", c.oh, c.ow, function (r, q) {
-        return cell(r == i && q == j ? "c" : r * c.ow + q < k ? "" : "e", f(c.g[r * c.ow + q], dg));
-      });
-      var pp2 = grid("δ[" + i + ", " + j + "] · w", kh, kw, function (r, q) {
-        return cell("w", f(pr[r * kw + q], d), t(val, dg) + "×" + t(c.k[r * kw + q], dk));
-      }, 1);
-      var gx = grid("input gradient dx" + padded, c.h, c.w, function (r, q) {
-        return cell(cls(pc(r, q) ? "p" : "", win(r, q) ? "w" : "", fl[r][q] ? "" : "e"), f(gr[r][q], d));
-      });
-      panels = g + pair("×", kern) + pair("=", pp2) + pair("→ +=", gx);
-      info = "δ " + c.oh + "×" + c.ow + " · kernel " + kh + "×" + kw + " · padding " + p + " · stride " + c.s
-        + " → dx " + H + "×" + W + (p ? " (the grey border is padding: its gradient is dropped)" : "");
-      cap = "δ[" + i + ", " + j + "] = " + f(val, dg) + " flows back through the kernel: dx[" + top + ":" + (top + kh)
-        + ", " + left + ":" + (left + kw) + "] += " + t(val, dg) + "·w" + (p ? " (padded coordinates)" : "");
-    }
-    V.innerHTML = '<p class="dls-info">' + info + " · step " + (k + 1) + " of " + T + '</p><div class="dls-panels">'
-      + panels + '</div><p class="dls-caption" aria-live="polite">' + cap + "</p>";
-  }
-  P.addEventListener("input", draw);
-  P.addEventListener("change", draw);
-  [K, A, S].forEach(function (e) {
-    if (e) { e.addEventListener("change", draw); e.addEventListener("input", draw); }
-  });
-})();"""
+def caption(c, k, mode):
+    """The sentence under the grids (and what a screen reader announces): the step, then the sum or where δ goes."""
+    d, dx_, dk, dg = c["d"], c["dx"], c["dk"], c["dg"]
+    kh, kw = c["kh"], c["kw"]
+    i, j, top, left, value = c["t"][k][:5]
+    if mode == "forward":
+        terms = " + ".join(term(c["x"][(top + r) * c["w"] + left + q], dx_) + "·" + term(c["k"][r * kw + q], dk)
+                           for r in range(kh) for q in range(kw))
+        what = f"output[{i}, {j}] = {terms} = {fmt(value, d)}"
+    else:
+        where = " (padded coordinates)" if c["p"] else ""
+        what = (f"δ[{i}, {j}] = {fmt(value, dg)} flows back through the kernel: "
+                f"dx[{top}:{top + kh}, {left}:{left + kw}] += {term(value, dg)}·w{where}")
+    return f"step {step_text(k, len(c['t']))}: {what}"
 
 
-def _compact(js):
-    """The script without indentation and whole-line comments (it ships inside every widget)."""
-    lines = (line.strip() for line in js.splitlines())
-    return "\n".join(line for line in lines if line and not line.startswith("//"))
+def subject(c, k, mode):
+    """What step k computes, for the slider's aria-valuetext: "output[0, 3]" or "δ[0, 3]"."""
+    i, j = c["t"][k][:2]
+    return f"{'output' if mode == 'forward' else 'δ'}[{i}, {j}]"
 
 
-def _css(root):
-    r = f"#{root}"
-    return "".join(f"{r}{sel}{{{body}}}" for sel, body in [
-        ("", "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:14px;"
-             "color:#222;background:#fff;border:1px solid #d9d9d9;border-radius:8px;padding:10px 14px;"
-             "margin:10px 0;overflow-x:auto;line-height:1.3"),
-        (" .dls-controls", "display:flex;flex-wrap:wrap;gap:6px 18px;align-items:center;margin:0 0 6px"),
-        (" .dls-controls label", "font-weight:600;margin-right:6px;color:#333"),
-        (" .dls-controls input[type=range]", "width:200px;vertical-align:middle;accent-color:#0072B2"),
-        (" .dls-controls select", "font:inherit;padding:1px 4px;border:1px solid #bbb;border-radius:4px;"
-                                  "background:#fff;color:#222"),
-        (" :focus-visible", "outline:2px solid #0072B2;outline-offset:2px"),
-        (" .dls-info", "margin:0 0 8px;color:#555;font-size:13px"),
-        (" .dls-panels", "display:flex;flex-wrap:wrap;align-items:center;gap:10px 10px"),
-        (" .dls-pair", "display:flex;align-items:center;gap:10px"),
-        (" .dls-panel", "display:flex;flex-direction:column;align-items:center"),
-        (" .dls-title", "font-size:12px;color:#555;margin:0 0 4px;white-space:nowrap"),
-        (" .dls-op", "font-size:18px;color:#888;padding-top:16px;white-space:nowrap"),
-        (" table.g", "border-collapse:collapse;margin:0;border:none;font-size:14px;width:auto"),
-        (" .g tr", "background:transparent;border:none"),
-        (" .g td", "width:36px;min-width:36px;height:33px;padding:0;border:1px solid #c9c9c9;background:#fff;"
-                   "color:#222;text-align:center;vertical-align:middle;font-variant-numeric:tabular-nums;"
-                   "line-height:1.1"),
-        (" .g.wide td", "width:50px;min-width:50px"),
-        (" .g td span.v", "display:block;font-size:14px"),
-        (" .g td span.s", "display:block;font-size:9.5px;color:#5a5a5a;white-space:nowrap"),
-        (" .g td.p", "background:#eeeeee;color:#8a8a8a"),
-        (" .g td.e", "background:#f7f7f7;color:#b0b0b0"),
-        (" .g td.w", "background:#cfe5f5;box-shadow:inset 0 0 0 2px #0072B2;color:#10324a"),
-        (" .g td.p.w", "background:#dde7ee;color:#6a7f8f"),
-        (" .g td.c", "background:#fbe0a8;box-shadow:inset 0 0 0 2px #E69F00;font-weight:600"),
-        (" .dls-caption", "margin:8px 0 0;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;"
-                          "font-size:13px;color:#222;overflow-wrap:anywhere"),
-    ])
+def legend(mode, padded):
+    """The key of the widget's cell states (padding only if some choice pads)."""
+    if mode == "forward":
+        items = [("w", "window"), ("c", "current cell"), ("p", "padding"), ("e", "not yet computed"),
+                 ("h", "inputs of the output cell you point at")]
+    else:
+        items = [("w", "window"), ("c", "current δ"), ("p", "padding (gradient dropped)"), ("e", "not yet reached"),
+                 ("h", "δ reaching the dx cell you point at")]
+    return legend_html([it for it in items if padded or it[0] != "p"])
 
 
 # ----------------------------------------------------------------------------------------------------------
 # The widget object the notebook displays
 # ----------------------------------------------------------------------------------------------------------
-
-def widget_id(name):
-    """The HTML id of a widget: readable from the name plus a short hash of it, so distinct names never collide."""
-    slug = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-") or "widget"
-    return f"dls-{slug}-{hashlib.sha1(str(name).encode()).hexdigest()[:8]}"
-
 
 def _tuple_of_ints(v, who, name, low):
     v = (v,) if isinstance(v, (int, np.integer)) else tuple(v)
@@ -447,8 +320,11 @@ def _tuple_of_ints(v, who, name, low):
     return v
 
 
-class SlidingKernel:
+class SlidingKernel(Widget):
     """A kernel sliding over a 2-D input: live ipywidgets in Jupyter, self-contained HTML/JS on the website."""
+
+    assets = ("sliding_kernel",)
+    title = "sliding kernel"
 
     def __init__(self, x, kernels, pads=(0,), strides=(1,), mode="forward", delta=None, name="sliding-kernel",
                  decimals=None):
@@ -469,7 +345,8 @@ class SlidingKernel:
         if max(self.x.shape) + 2 * max(self.pads) > MAX_SIDE:
             raise ValueError(f"{who}: padded input {tuple(n + 2 * max(self.pads) for n in self.x.shape)} is "
                              f"too large to draw; use at most {MAX_SIDE}x{MAX_SIDE} cells")
-        self.mode, self.name, self.id = mode, str(name), widget_id(name)
+        super().__init__(name)
+        self.mode = mode
 
         self.traces = []  # [kernel][pad][stride] flattened in that order
         for kname, w in self.kernels.items():
@@ -485,7 +362,6 @@ class SlidingKernel:
                          for t in self.traces]
         self.data = {"mode": mode, "np": len(self.pads), "ns": len(self.strides),
                      "c": [trace_data(t, d) for t, d in zip(self.traces, self.decimals)]}
-        self._live = None
 
     def _delta(self, delta, w, p, s):
         if self.mode == "forward" or delta is None:
@@ -499,8 +375,20 @@ class SlidingKernel:
         return (kernel * len(self.pads) + pad) * len(self.strides) + stride
 
     def render(self, combo=0, k=0):
-        """HTML of the view after step k of a combination (no controls, no style)."""
+        """HTML of the view after step k of a combination: the setting and the grids (no controls, no style)."""
         return render_state(self.data["c"][combo], k, self.mode)
+
+    def caption(self, combo=0, k=0):
+        """The caption after step k of a combination (the text of the widget's live region)."""
+        return caption(self.data["c"][combo], k, self.mode)
+
+    def valuetext(self, combo=0, k=0):
+        """What a screen reader says for the step slider: "output[0, 3], step 4 of 25"."""
+        c = self.data["c"][combo]
+        return f"{subject(c, k, self.mode)}, step {step_text(k, len(c['t']))}"
+
+    def legend(self):
+        return legend(self.mode, max(self.pads) > 0)
 
     def __repr__(self):
         H, W = self.x.shape
@@ -508,52 +396,19 @@ class SlidingKernel:
         return (f"SlidingKernel({self.name!r}, {self.mode}, input {H}×{W}, kernels [{names}], "
                 f"pads {list(self.pads)}, strides {list(self.strides)})")
 
-    # -- static HTML/JS ------------------------------------------------------------------------------------
-
-    def _select(self, cls, label, options):
-        if len(options) < 2:
-            return ""
-        sid = f"{self.id}-{cls}"
-        opts = "".join(f'<option value="{n}"{" selected" if n == 0 else ""}>{html.escape(str(o))}</option>'
-                       for n, o in enumerate(options))
-        return (f'<span><label for="{sid}">{label}</label>'
-                f'<select id="{sid}" class="dls-{cls}">{opts}</select></span>')
-
-    def html(self):
-        """The self-contained widget: controls, the first state drawn, the data and the script that draws the rest."""
+    def body_html(self):
+        """Choices, the first state, the step controls, the caption and the key (the script draws other states)."""
         root, steps = self.id, len(self.data["c"][0]["t"])
-        data = json.dumps(self.data, separators=(",", ":"))
-        data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        controls = (f'<span><label for="{root}-pos">position</label>'
-                    f'<input type="range" id="{root}-pos" class="dls-pos" min="0" max="{steps - 1}" step="1" '
-                    f'value="0"></span>'
-                    + self._select("kernel", "kernel", list(self.kernels))
-                    + self._select("pad", "padding", self.pads)
-                    + self._select("stride", "stride", self.strides))
-        return (f'<div class="dls-widget" id="{root}"><style>{_css(root)}</style>'
-                f'<div class="dls-controls">{controls}</div>'
-                f'<div class="dls-view">{self.render(0, 0)}</div>'
-                f"<script>{_compact(_SCRIPT).replace('__ID__', root).replace('__DATA__', data)}</script></div>")
+        choices = (labelled_select(root, "kernel", "kernel", list(self.kernels))
+                   + labelled_select(root, "pad", "padding", self.pads)
+                   + labelled_select(root, "stride", "stride", self.strides))
+        return ((f'<div class="dls-controls">{choices}</div>' if choices else "")
+                + f'<div class="dls-view">{self.render(0, 0)}</div>'
+                + stepper_html(root, steps, self.valuetext(0, 0))
+                + caption_html(self.caption(0, 0)) + self.legend())
 
-    def page(self, title="sliding kernel"):
-        """A complete standalone HTML page holding only this widget (for browser checks)."""
-        return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-                f"</head><body>{self.html()}</body></html>")
-
-    # -- live ipywidgets view ------------------------------------------------------------------------------
-
-    def live(self):
-        """The live ipywidgets view (built once, then reused)."""
-        if self._live is None:
-            self._live = LiveSlidingKernel(self)
-        return self._live
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": repr(self), "text/html": self.html()}
-        view = self.live().box._repr_mimebundle_()
-        if WIDGET_VIEW in view:
-            bundle[WIDGET_VIEW] = view[WIDGET_VIEW]
-        return bundle
+    def make_live(self):
+        return LiveSlidingKernel(self)
 
 
 class LiveSlidingKernel:
@@ -564,8 +419,8 @@ class LiveSlidingKernel:
 
         self.sk = sk
         self.root = sk.id + "-live"
-        self.slider = W.IntSlider(value=0, min=0, max=len(sk.data["c"][0]["t"]) - 1, step=1,
-                                  description="position", continuous_update=True)
+        self.stepper = LiveStepper(len(sk.data["c"][0]["t"]))
+        self.slider = self.stepper.slider
 
         def dropdown(label, options):
             return W.Dropdown(options=[(str(o), n) for n, o in enumerate(options)], value=0, description=label,
@@ -577,7 +432,8 @@ class LiveSlidingKernel:
         self.display = W.HTML(value=self._html())
         shown = [d for d, opts in ((self.kernel, sk.kernels), (self.pad, sk.pads), (self.stride, sk.strides))
                  if len(opts) > 1]
-        self.box = W.VBox([W.HBox([self.slider, *shown], layout=W.Layout(flex_flow="row wrap")), self.display])
+        rows = [W.HBox(shown, layout=W.Layout(flex_flow="row wrap"))] if shown else []
+        self.box = W.VBox(rows + [self.display, self.stepper.box])
         self.slider.observe(self._redraw, names="value")
         for d in (self.kernel, self.pad, self.stride):
             d.observe(self._choose, names="value")
@@ -586,17 +442,16 @@ class LiveSlidingKernel:
         return self.sk.combo_index(self.kernel.value, self.pad.value, self.stride.value)
 
     def _html(self):
-        view = self.sk.render(self._combo(), self.slider.value)
-        return (f'<div class="dls-widget" id="{self.root}"><style>{_css(self.root)}</style>'
-                f'<div class="dls-view">{view}</div></div>')
+        combo, k = self._combo(), self.slider.value
+        body = (f'<div class="dls-view">{self.sk.render(combo, k)}</div>'
+                + caption_html(self.sk.caption(combo, k)) + self.sk.legend())
+        return live_html(self.root, self.sk.css(self.root), body)
 
     def _redraw(self, change=None):
         self.display.value = self._html()
 
     def _choose(self, change=None):
-        steps = len(self.sk.data["c"][self._combo()]["t"])
-        self.slider.value = min(self.slider.value, steps - 1)  # keep the position if it still exists
-        self.slider.max = steps - 1
+        self.stepper.set_count(len(self.sk.data["c"][self._combo()]["t"]))
         self._redraw()
 
     def _repr_mimebundle_(self, include=None, exclude=None):
