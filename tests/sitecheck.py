@@ -1,4 +1,5 @@
-"""Helpers for the browser test of the built site: serve it, open pages offline in Chromium, check math and widgets.
+"""Helpers for the browser test of the built site: serve it, open pages offline in Chromium, check math, widgets,
+figures, code and formula widths, and keyboard stops.
 
 Used by tests/test_site.py, both on the real book and on small hand-made pages that prove each check can fail.
 """
@@ -21,6 +22,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHANGE_TIMEOUT_S = 1.0  # how long a widget may take to redraw after its control moves
 RAW_TEX = re.compile(r"\\\(|\\\[|\$\$")  # TeX delimiters that MathJax should have replaced
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # an iPhone 12-15 in portrait
+MIN_PHONE_SCALE = 0.8  # a figure shrinks at most to 80 %: 9-pt text (11.25 px at 90 dpi) stays >= 9 px
+MIN_PIXEL_RATIO = 1.6  # image pixels per displayed pixel: >= 150 dpi for the book's 90-dpi figures (retina: 2)
 
 
 # ---------------------------------------------------------------------------------------------- serving
@@ -71,15 +76,19 @@ class Visit:
     console_errors: list = field(default_factory=list)
     page_errors: list = field(default_factory=list)
     blocked: list = field(default_factory=list)
+    failed: list = field(default_factory=list)  # site URLs that answered 4xx/5xx (a file the build did not ship)
+    loaded: list = field(default_factory=list)  # site URLs fetched, in order
 
     def close(self):
         self.context.close()
 
 
-def open_offline(browser, base_url, path):
-    """Open base_url + path in a fresh context where every request outside base_url is aborted and recorded."""
+def open_offline(browser, base_url, path, viewport=None):
+    """Open base_url + path in a fresh context where every request outside base_url is aborted and recorded.
+
+    `viewport` is a dict like DESKTOP (the default) or PHONE."""
     visit = Visit(url=urljoin(base_url, path))
-    visit.context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    visit.context = browser.new_context(viewport=viewport or DESKTOP, service_workers="block")
 
     def route(r):
         if r.request.url.startswith(base_url):
@@ -94,6 +103,14 @@ def open_offline(browser, base_url, path):
     page.on("console", lambda m: visit.console_errors.append(f"{m.text} ({m.location.get('url', '')})")
             if m.type == "error" else None)
     page.on("pageerror", lambda e: visit.page_errors.append(str(e)))
+
+    def response(r):
+        if r.url.startswith(base_url):
+            visit.loaded.append(r.url)
+            if r.status >= 400 and not r.url.endswith("/favicon.ico"):  # the browser asks for a favicon unasked
+                visit.failed.append(f"{r.status} {r.url}")
+
+    page.on("response", response)
     page.goto(visit.url, wait_until="load")
     return visit
 
@@ -142,6 +159,113 @@ def math_problems(page):
     if raw:
         text = page.evaluate(_VISIBLE_TEXT_JS)
         problems.append(f"raw TeX visible: ...{text[max(0, raw.start() - 30):raw.start() + 30].strip()!r}...")
+    return problems
+
+
+def tabbable_math(page):
+    """Formulas that the Tab key stops on (MathJax puts each in the tab order unless told not to)."""
+    return page.evaluate("""() => [...document.querySelectorAll('mjx-container')]
+        .filter(e => e.tabIndex >= 0).map(e => e.textContent.trim().slice(0, 40))""")
+
+
+_MATH_FIT_JS = """() => {
+  const out = [];
+  const cue = (e) => {
+    const s = getComputedStyle(e);
+    return /auto|scroll/.test(s.overflowX) && /gradient/.test(s.backgroundImage);
+  };
+  for (const e of document.querySelectorAll('mjx-container')) {
+    if (!e.offsetParent) continue;                       // not displayed (a closed dropdown)
+    const display = e.getAttribute('display') === 'true';
+    const block = e.closest('p, li, dd, td, th, div.math, figcaption, .admonition') || e.parentElement;
+    const bs = getComputedStyle(block), br = block.getBoundingClientRect();
+    const right = Math.min(br.right - parseFloat(bs.paddingRight), document.documentElement.clientWidth);
+    const inner = (display && e.firstElementChild) ? e.firstElementChild.getBoundingClientRect()
+                                                   : e.getBoundingClientRect();
+    const overflows = display ? (e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > right + 1)
+                              : inner.right > right + 1;
+    if (!overflows) continue;
+    const text = (e.querySelector('mjx-assistive-mml') || e).textContent.trim().slice(0, 50);
+    if (display && cue(e)) continue;                   // scrolls, with a visible cue
+    out.push((display ? 'display' : 'inline') + ' formula ' + JSON.stringify(text) + ' is '
+             + Math.round(inner.width) + ' px wide, ' + Math.round(inner.right - right) + ' px past the text column'
+             + (display ? ' and has no scroll cue' : ''));
+  }
+  return out;
+}"""
+
+
+def math_fit_problems(page):
+    """Sentences naming every formula wider than its text column: inline ones always, display ones unless they
+    scroll (overflow-x auto) with a visible cue (a gradient background, the edge shadow of custom.css)."""
+    return page.evaluate(_MATH_FIT_JS)
+
+
+# ---------------------------------------------------------------------------------------------- layout
+def overflowing_pre(page):
+    """Every <pre> (code, output, solution) whose text is wider than its box: (excess px, longest line)."""
+    return page.evaluate("""() => [...document.querySelectorAll('pre')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1)
+        .map(e => [e.scrollWidth - e.clientWidth,
+                   e.textContent.split('\\n').reduce((a, l) => l.length > a.length ? l : a, '')])""")
+
+
+def page_overflow(page):
+    """How many px the page is wider than the window (0 when nothing scrolls sideways)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def wide_tables(page):
+    """Tables in the article wider than their column: (px past, first cell text)."""
+    return page.evaluate("""() => [...document.querySelectorAll('article table')]
+        .filter(t => t.getBoundingClientRect().right > t.closest('section, article').getBoundingClientRect().right + 1)
+        .map(t => [Math.round(t.getBoundingClientRect().right - t.closest('section, article').getBoundingClientRect().right),
+                   (t.querySelector('td, th') || t).textContent.trim().slice(0, 30)])""")
+
+
+# ---------------------------------------------------------------------------------------------- figures
+_FIGURES_JS = """() => [...document.querySelectorAll('article img, .bd-article img')].map(img => {
+  const fig = img.closest('figure');
+  const cap = fig && fig.querySelector('figcaption');
+  const num = cap && cap.querySelector('.caption-number');
+  const shown = img.getBoundingClientRect().width;
+  const display = parseFloat(img.style.width) || Number(img.getAttribute('width')) || img.naturalWidth;
+  return {src: img.getAttribute('src') || '', alt: img.getAttribute('alt'), number: num ? num.textContent.trim() : '',
+          caption: cap ? cap.textContent.replace(/\\s+/g, ' ').trim() : '', natural: img.naturalWidth,
+          display: display, shown: shown};
+})"""
+
+PATHLIKE_ALT = re.compile(r"\.(png|jpe?g|gif|svg|webp)$|_images/|^\S+/\S+$", re.I)  # a file name or path
+CAPTION_NUMBER = re.compile(r"^Figure \d+\.\d+$")
+
+
+def figures(page):
+    """Every image in the article, as a dict: src, alt, caption number and text, natural/display/shown widths."""
+    return page.evaluate(_FIGURES_JS)
+
+
+def figure_problems(page, phone=False):
+    """Sentences naming images without real alt text or a numbered caption, or too coarse for a HiDPI screen;
+    with phone=True, images a phone shrinks below MIN_PHONE_SCALE of their display size."""
+    problems = []
+    for f in figures(page):
+        name = f["src"].rsplit("/", 1)[-1][:16] or "an image"
+        alt = (f["alt"] or "").strip()
+        if phone:
+            if f["display"] and f["shown"] < MIN_PHONE_SCALE * f["display"] - 0.5:
+                problems.append(f"{name}: shown at {f['shown']:.0f} of its {f['display']:.0f} px on a phone "
+                                f"({f['shown'] / f['display']:.0%}, below {MIN_PHONE_SCALE:.0%}): its text would be "
+                                "smaller than 9 px; make the figure narrower or stack its panels")
+            continue
+        if len(alt) < 20 or PATHLIKE_ALT.search(alt):
+            problems.append(f"{name}: alt text {alt!r} does not describe the figure (set mystnb.image.alt)")
+        if not CAPTION_NUMBER.match(f["number"]):
+            problems.append(f"{name}: no numbered caption ('Figure 2.3 ...'; set mystnb.figure.caption and name)")
+        elif len(f["caption"]) <= len(f["number"]) + 10:
+            problems.append(f"{name}: caption {f['caption']!r} says nothing about the figure")
+        if not f["src"].lower().endswith(".svg") and f["natural"] < MIN_PIXEL_RATIO * f["display"] - 1:
+            problems.append(f"{name}: {f['natural']} image pixels for {f['display']:.0f} px on screen, blurry on a "
+                            f"HiDPI screen (need {MIN_PIXEL_RATIO}x: InlineBackend.figure_formats = ['retina'])")
     return problems
 
 
