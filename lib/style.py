@@ -8,9 +8,9 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
 def use_book_style():
-    """Set matplotlib defaults for the book's figures."""
+    """Set matplotlib defaults for the book's figures: 4.8 in wide at most, and sharp on HiDPI screens."""
     mpl.rcParams.update({
-        "figure.figsize": (6.0, 4.0),
+        "figure.figsize": (4.8, 3.2),  # 432 px at 90 dpi: a 390 px phone shrinks it to no less than 80 %
         "figure.dpi": 90,
         "savefig.dpi": 90,
         "font.size": 11,
@@ -24,6 +24,18 @@ def use_book_style():
         "legend.frameon": False,
         "image.cmap": "viridis",
     })
+    _retina_in_notebooks()
+
+
+def _retina_in_notebooks():
+    """In a Jupyter kernel, store figures as PNGs at twice the pixels with their display size (retina)."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")
 
 
 def plot_decision_regions(ax, predict, x, t, *, resolution=200, margin=0.1):
