@@ -184,3 +184,24 @@ def test_batches_stub_that_raises(capsys):
         yield  # a generator: the error appears only when it is run
 
     assert "not done yet" in run(check_bptt_batches, raising, capsys).message
+
+
+def test_shapes_are_written_without_inner_spaces(capsys):
+    """A shape like (2, 5) must not be split across two printed lines: it is written (2,5)."""
+    message = run(check_perplexity, lambda s, t: None, capsys).message
+    assert "scores (2,5,7), ts (2,5)" in message
+    message = run(check_perplexity, lambda s, t: np.ones(t.shape), capsys).message
+    assert "something of shape (2,5)" in message
+
+    def stub(ids, batch_size, T):
+        yield None, None
+
+    message = run(check_bptt_batches, stub, capsys).message
+    assert "(batch_size, T) = (3,4)" in message
+
+    def transposed(ids, batch_size, T):
+        for xs, ts in lib.bptt_batches(ids, batch_size, T):
+            yield xs.T, ts.T
+
+    message = run(check_bptt_batches, transposed, capsys).message
+    assert "has shape (4,3)" in message and "(batch_size, T) = (3,4)" in message

@@ -17,6 +17,11 @@ __all__ = ["check_perplexity", "check_sample_with_temperature", "check_bptt_batc
 WIDTH = 76  # the page's code column: the sentence is wrapped to it when printed
 
 
+def _shape(shape):
+    """A shape written without inner spaces, "(2,5,7)", so the wrapped sentence never splits it."""
+    return "(" + ",".join(str(int(d)) for d in shape) + ")"
+
+
 def _finish(passed, message):
     """Print the one sentence, wrapped to the code column, and return the result."""
     print(textwrap.fill(message, WIDTH, break_long_words=False, break_on_hyphens=False))
@@ -74,14 +79,14 @@ def check_perplexity(fn):
     cases = _perplexity_cases()
     for k, (scores, ts) in enumerate(cases, start=1):
         N, T, V = scores.shape
-        where = f"on hidden case {k} of {len(cases)} (scores {(N, T, V)}, ts {(N, T)})"
+        where = f"on hidden case {k} of {len(cases)} (scores {_shape((N, T, V))}, ts {_shape((N, T))})"
         ret, problem = _call(fn, (scores.copy(), ts.copy()), where)
         if problem:
             return _finish(False, problem)
         got = _scalar(ret)
         if got is None:
             shape = np.shape(ret) if ret is not None else None
-            what = "None" if ret is None else f"something of shape {tuple(shape)}"
+            what = "None" if ret is None else f"something of shape {_shape(shape)}"
             return _finish(False, f"{_fn_name(fn)} returned {what} {where}; expected one number, the "
                                   "perplexity of all N*T predictions together.")
         logp = log_softmax(scores, axis=2)
@@ -138,7 +143,7 @@ def _draw(fn, scores, temperature, seed, n, where):
                 ret = int(a)
             else:
                 what = "None" if ret is None else f"a {type(ret).__name__}" + (
-                    f" of shape {a.shape}" if a is not None and a.ndim else f" ({ret!r:.30})")
+                    f" of shape {_shape(a.shape)}" if a is not None and a.ndim else f" ({ret!r:.30})")
                 return None, (f"{_fn_name(fn)} returned {what} {where}; expected one integer token id "
                               f"in 0..{V - 1}.")
         if not 0 <= int(ret) < V:
@@ -291,11 +296,11 @@ def check_bptt_batches(fn):
             for name, a in (("xs", xs), ("ts", ts)):
                 if a.dtype == object:
                     return _finish(False, f"{name} of batch {c} is {a.item()!r:.40} {where}; expected an integer "
-                                          f"array of shape (batch_size, T) = {(N, T)}.")
+                                          f"array of shape (batch_size, T) = {_shape((N, T))}.")
                 if a.shape != (N, T):
                     hint = " (the transpose: rows are lanes, columns time steps)" if a.shape == (T, N) else ""
-                    return _finish(False, f"{name} of batch {c} has shape {a.shape} {where}; expected "
-                                          f"(batch_size, T) = {(N, T)}{hint}.")
+                    return _finish(False, f"{name} of batch {c} has shape {_shape(a.shape)} {where}; expected "
+                                          f"(batch_size, T) = {_shape((N, T))}{hint}.")
         if len(got) == len(want) and all(np.array_equal(a, b) and np.array_equal(s, u)
                                           for (a, s), (b, u) in zip(got, want)):
             continue
