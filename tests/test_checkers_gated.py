@@ -108,7 +108,7 @@ def test_from_pytorch_right(capsys):
 
 @pytest.mark.parametrize("kw, fragments", [
     ({"reorder": False}, ["Wx keeps PyTorch's block order i, f, g, o"]),
-    ({"transpose": False}, ["Wx has shape (16, 3), PyTorch's (4H, inputs)", "(3, 16)"]),
+    ({"transpose": False}, ["Wx has PyTorch's shape (16, 3)", "transpose, (3, 16)"]),
     ({"both_biases": False}, ["b holds only b_ih"]),
 ])
 def test_from_pytorch_wrong(capsys, kw, fragments):
@@ -130,9 +130,10 @@ def test_forget_bias_right(capsys):
 
 @pytest.mark.parametrize("wrong, fragments", [
     (lambda keep, T: np.log(keep / (1 - keep)), ["take the T-th root first"]),
-    (lambda keep, T: keep ** (1 / T), ["is the forget-gate value f = keep ** (1 / T) = 0.9862 itself"]),
+    (lambda keep, T: keep ** (1 / T), ["is the forget-gate value f = keep ** (1 / T) = 0.9727 itself"]),
     (lambda keep, T: np.log(keep ** (1 / T)), ["equals log(f)"]),
     (lambda keep, T: None, ["returned None"]),
+    (lambda keep, T: 0.0, ["sigmoid(b_f) ** 50 = 8.88e-16 for b_f = 0.0000, not keep = 0.2500."]),
 ])
 def test_forget_bias_wrong(capsys, wrong, fragments):
     expect_fail(check_forget_bias_for, wrong, capsys, *fragments)

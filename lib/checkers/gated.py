@@ -198,8 +198,8 @@ def check_lstm_from_pytorch(fn):
     def shape_hint(name, got, expected, case):
         if name in ("Wx", "Wh") and got.ndim == 2 and got.shape == expected.T.shape and got.shape[0] != \
                 got.shape[1]:
-            return (f"{name} has shape {_shape(got.shape)}, PyTorch's (4H, inputs); lib multiplies row vectors, "
-                    f"x Wx, so it needs the transpose, {_shape(expected.shape)}.")
+            return (f"{name} has PyTorch's shape {_shape(got.shape)}; lib's x Wx needs the transpose, "
+                    f"{_shape(expected.shape)}.")
         message = hint(name, got, expected, case)
         return message.replace("{name}", name) if message else None
 
@@ -212,7 +212,7 @@ def check_forget_bias_for(fn):
     """Check fn(keep, T) -> b_f such that sigmoid(b_f) ** T == keep (a gradient fraction kept over T steps)."""
     rng = np.random.default_rng(5104)
     cases = []
-    for keep, T in [(0.5, 50), (0.1, 100), (0.9, 10), (float(rng.uniform(0.01, 0.3)), 20)]:
+    for keep, T in [(0.25, 50), (0.1, 100), (0.9, 10), (float(rng.uniform(0.01, 0.3)), 20)]:
         f = keep ** (1.0 / T)
         b = np.array(np.log(f / (1.0 - f)))
         if abs(sigmoid(b) ** T - keep) > 1e-9:
@@ -231,7 +231,8 @@ def check_forget_bias_for(fn):
                     "input that gives it, the inverse of the sigmoid: log(f / (1 - f)).")
         if _close(got, np.array(np.log(ctx["f"]))):
             return "b_f equals log(f); the inverse of the sigmoid is the logit, log(f / (1 - f))."
-        return None
+        kept = float(sigmoid(got)) ** ctx["T"]
+        return f"sigmoid(b_f) ** {ctx['T']} = {kept:.3g} for b_f = {float(got):.4f}, not keep = {ctx['keep']:.4f}."
 
     return _run(fn, "check_forget_bias_for", cases, {"b_f": "a single number"}, [hint],
                 reference="the exact bias")
