@@ -162,24 +162,24 @@ def render(data, s, logs=None):
     parts = []
     step = tick_step(hi - lo)
     for e in range(lo, hi + 1, step):  # horizontal grid lines and their labels
-        parts.append(f'<line class="gd-grid" x1="{PL}" x2="{VW - PR}" y1="{c1(y(e))}" y2="{c1(y(e))}"/>'
+        parts.append(f'<line class="gd-grid" x1="{PL}" x2="{VW - PR}" y1="{c1(y(e))}" y2="{c1(y(e))}"></line>'
                      f'<text x="{PL - 6}" y="{c1(y(e) + 4)}" text-anchor="end">{decade(e)}</text>')
     xstep = {10: 3, 25: 6, 50: 10, 100: 20}.get(T, max(1, T // 5))
     for t in list(range(0, T - 1, xstep)) + [T - 1]:
         if t == T - 1 or T - 1 - t >= xstep / 2:
-            parts.append(f'<line class="gd-axis" x1="{c1(x(t))}" x2="{c1(x(t))}" y1="{VH - PB}" y2="{VH - PB + 5}"/>'
+            parts.append(f'<line class="gd-axis" x1="{c1(x(t))}" x2="{c1(x(t))}" y1="{VH - PB}" y2="{VH - PB + 5}"></line>'
                          f'<text x="{c1(x(t))}" y="{VH - PB + 19}" text-anchor="middle">{t}</text>')
-    parts.append(f'<line class="gd-axis" x1="{PL}" x2="{VW - PR}" y1="{VH - PB}" y2="{VH - PB}"/>'
-                 f'<line class="gd-axis" x1="{PL}" x2="{PL}" y1="{PT}" y2="{VH - PB}"/>'
+    parts.append(f'<line class="gd-axis" x1="{PL}" x2="{VW - PR}" y1="{VH - PB}" y2="{VH - PB}"></line>'
+                 f'<line class="gd-axis" x1="{PL}" x2="{PL}" y1="{PT}" y2="{VH - PB}"></line>'
                  f'<text x="{PL + PW / 2:.0f}" y="{VH - 8}" text-anchor="middle">time step t (the loss is at '
                  f't = {T - 1})</text>')
     if t0 > 0:  # truncated: steps 0 .. t0-1 get no gradient
-        parts.append(f'<rect class="gd-cut" x="{PL}" y="{PT}" width="{c1(x(t0) - PL)}" height="{PH}"/>')
+        parts.append(f'<rect class="gd-cut" x="{PL}" y="{PT}" width="{c1(x(t0) - PL)}" height="{PH}"></rect>')
         if t0 / (T - 1) > 0.2:
             parts.append(f'<text class="gd-cut-t" x="{PL + 6}" y="{PT + 16}">no gradient</text>')
     ref = " ".join(f"{'M' if t == t0 else 'L'}{c1(x(t))} {c1(y((T - 1 - t) * lr))}" for t in range(t0, T))
     line = " ".join(f"{'M' if t == t0 else 'L'}{c1(x(t))} {c1(y(logs[t]))}" for t in range(t0, T))
-    parts.append(f'<path class="gd-ref" d="{ref}"/><path class="gd-curve" d="{line}"/>')
+    parts.append(f'<path class="gd-ref" d="{ref}"></path><path class="gd-curve" d="{line}"></path>')
     title = (f'<text class="gd-title" x="{PL}" y="18">{what(data, s)} · T = {T} · ρ = {fmt(data["rho"][s["rho"]], 2)}'
              f'{f" · truncation {k}" if k else ""}</text>')
     first = "none" if logs[t0] is None else fmt(logs[t0], 2)

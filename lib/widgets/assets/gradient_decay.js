@@ -40,7 +40,7 @@ function render(s, logs) {
   function y(L) { L = L === null ? lo : Math.min(Math.max(L, lo), hi); return PT + PH * (hi - L) / (hi - lo); }
   var h = "", step = tickStep(hi - lo), e, t;
   for (e = lo; e <= hi; e += step) {
-    h += '<line class="gd-grid" x1="' + PL + '" x2="' + (VW - PR) + '" y1="' + c1(y(e)) + '" y2="' + c1(y(e)) + '"/>'
+    h += '<line class="gd-grid" x1="' + PL + '" x2="' + (VW - PR) + '" y1="' + c1(y(e)) + '" y2="' + c1(y(e)) + '"></line>'
       + '<text x="' + (PL - 6) + '" y="' + c1(y(e) + 4) + '" text-anchor="end">' + decade(e) + "</text>";
   }
   var xstep = {10: 3, 25: 6, 50: 10, 100: 20}[T] || Math.max(1, Math.floor(T / 5)), ticks = [];
@@ -49,15 +49,15 @@ function render(s, logs) {
   ticks.forEach(function (t) {
     if (t == T - 1 || T - 1 - t >= xstep / 2) {
       h += '<line class="gd-axis" x1="' + c1(x(t)) + '" x2="' + c1(x(t)) + '" y1="' + (VH - PB) + '" y2="' + (VH - PB + 5)
-        + '"/><text x="' + c1(x(t)) + '" y="' + (VH - PB + 19) + '" text-anchor="middle">' + t + "</text>";
+        + '"></line><text x="' + c1(x(t)) + '" y="' + (VH - PB + 19) + '" text-anchor="middle">' + t + "</text>";
     }
   });
-  h += '<line class="gd-axis" x1="' + PL + '" x2="' + (VW - PR) + '" y1="' + (VH - PB) + '" y2="' + (VH - PB) + '"/>'
-    + '<line class="gd-axis" x1="' + PL + '" x2="' + PL + '" y1="' + PT + '" y2="' + (VH - PB) + '"/>'
+  h += '<line class="gd-axis" x1="' + PL + '" x2="' + (VW - PR) + '" y1="' + (VH - PB) + '" y2="' + (VH - PB) + '"></line>'
+    + '<line class="gd-axis" x1="' + PL + '" x2="' + PL + '" y1="' + PT + '" y2="' + (VH - PB) + '"></line>'
     + '<text x="' + (PL + PW / 2).toFixed(0) + '" y="' + (VH - 8) + '" text-anchor="middle">time step t (the loss is at t = '
     + (T - 1) + ")</text>";
   if (t0 > 0) {
-    h += '<rect class="gd-cut" x="' + PL + '" y="' + PT + '" width="' + c1(x(t0) - PL) + '" height="' + PH + '"/>';
+    h += '<rect class="gd-cut" x="' + PL + '" y="' + PT + '" width="' + c1(x(t0) - PL) + '" height="' + PH + '"></rect>';
     if (t0 / (T - 1) > 0.2) h += '<text class="gd-cut-t" x="' + (PL + 6) + '" y="' + (PT + 16) + '">no gradient</text>';
   }
   var ref = [], line = [];
@@ -65,7 +65,7 @@ function render(s, logs) {
     ref.push((t == t0 ? "M" : "L") + c1(x(t)) + " " + c1(y((T - 1 - t) * lr)));
     line.push((t == t0 ? "M" : "L") + c1(x(t)) + " " + c1(y(logs[t])));
   }
-  h += '<path class="gd-ref" d="' + ref.join(" ") + '"/><path class="gd-curve" d="' + line.join(" ") + '"/>';
+  h += '<path class="gd-ref" d="' + ref.join(" ") + '"></path><path class="gd-curve" d="' + line.join(" ") + '"></path>';
   var title = '<text class="gd-title" x="' + PL + '" y="18">' + what(s) + " · T = " + T + " · ρ = " + f(D.rho[s.rho], 2)
     + (k ? " · truncation " + k : "") + "</text>";
   return '<svg class="gd-plot" viewBox="0 0 ' + VW + " " + VH + '" role="img" aria-label="' + D.alt + '" data-first="'
