@@ -11,7 +11,7 @@ random orthogonal matrix (see `gated_gradient_norms`).
 Data layout (`GradientDecay.data`, also what the script reads):
   T, rho, tr (truncation lengths, 0 = none), cells, act, fb: the options of each control
   lr[j]: log10(rho[j]); lo[i], hi[i]: the y-axis range (decades) for T[i], fixed over every other control
-  v[(variant * len(T) + i) * len(rho) + j]: log10 ||dL/dh_t|| for t = 0..T[i]-1, 2 decimals (None for 0),
+  v[(variant * len(T) + i) * len(rho) + j]: log10 ||dL/dh_t|| for t = 0..T[i]-1, 3 decimals (None for 0),
       full BPTT; truncation k only blanks t < T - k (the truncated backward pass gives the same numbers there)
   variants: the vanilla RNN with each activation, then the LSTM with each forget-gate bias, then the GRU
 """
@@ -31,6 +31,7 @@ CELL_NAMES = ("vanilla RNN", "LSTM", "GRU")
 ACTIVATIONS = ("tanh", "relu", "linear")
 ACTIVATION_NAMES = ("tanh", "ReLU", "linear")
 FORGET_BIASES = (0.0, 1.0, 2.0, 3.0)
+DECIMALS = 3  # of the stored log10 norms: 0.23 % apart, finer than the 2 significant digits the caption shows
 START = {"cell": 0, "act": 0, "fb": 1, "T": 2, "rho": 5, "tr": 0}  # tanh RNN, T = 50, rho = 1, full BPTT
 
 # the plot, in SVG user units (the SVG scales to the width of the page)
@@ -63,10 +64,10 @@ def curve(cell, T, rho, *, activation="tanh", forget_bias=1.0, truncation=None, 
 
 
 def log_norms(norms):
-    """log10 of each norm, 2 decimals, None for an exact 0 (no gradient)."""
+    """log10 of each norm, DECIMALS decimals, None for an exact 0 (no gradient)."""
     with np.errstate(divide="ignore"):
         logs = np.log10(np.asarray(norms, dtype=np.float64))
-    return [None if not np.isfinite(v) else round(float(v), 2) + 0.0 for v in logs]
+    return [None if not np.isfinite(v) else round(float(v), DECIMALS) + 0.0 for v in logs]
 
 
 def variants():
@@ -100,7 +101,8 @@ def grid_data(seed=0, H=16, N=8):
         lo.append(step * math.floor(min(vals) / step))
         hi.append(step * math.ceil(max(vals) / step))
     return {"T": list(T_VALUES), "rho": list(RHOS), "tr": [k or 0 for k in TRUNCATIONS], "cells": list(CELL_NAMES),
-            "act": list(ACTIVATION_NAMES), "fb": list(FORGET_BIASES), "lr": lr, "lo": lo, "hi": hi, "alt": ALT, "gated": GATED, "v": v}
+            "act": list(ACTIVATION_NAMES), "fb": list(FORGET_BIASES), "lr": lr, "lo": lo, "hi": hi, "dec": DECIMALS, "alt": ALT,
+            "gated": GATED, "v": v}
 
 
 def tick_step(span):
@@ -182,7 +184,7 @@ def render(data, s, logs=None):
     parts.append(f'<path class="gd-ref" d="{ref}"></path><path class="gd-curve" d="{line}"></path>')
     title = (f'<text class="gd-title" x="{PL}" y="18">{what(data, s)} · T = {T} · ρ = {fmt(data["rho"][s["rho"]], 2)}'
              f'{f" · truncation {k}" if k else ""}</text>')
-    first = "none" if logs[t0] is None else fmt(logs[t0], 2)
+    first = "none" if logs[t0] is None else fmt(logs[t0], DECIMALS)
     return (f'<svg class="gd-plot" viewBox="0 0 {VW} {VH}" role="img" aria-label="{data["alt"]}" '
             f'data-first="{first}" data-t0="{t0}">{title}{"".join(parts)}</svg>')
 
@@ -206,7 +208,7 @@ def caption(data, s, logs=None):
             f"after {n} steps back")
     if t0 > 0:
         text += f" (truncation {k}: h₀ … h{str(t0 - 1).translate(SUB)} get no gradient)"
-    text += f"; ρ{str(n).translate(SUP)} = {sci(n * lr)}"
+    text += f"; ρ{str(n).translate(SUP)} = {sci(round(n * lr, DECIMALS))}"  # rounded as the curve is
     if s["cell"] == 0:
         return text + ", the rate the spectral radius predicts."
     return text + data["gated"]

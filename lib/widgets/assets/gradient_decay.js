@@ -69,14 +69,14 @@ function render(s, logs) {
   var title = '<text class="gd-title" x="' + PL + '" y="18">' + what(s) + " · T = " + T + " · ρ = " + f(D.rho[s.rho], 2)
     + (k ? " · truncation " + k : "") + "</text>";
   return '<svg class="gd-plot" viewBox="0 0 ' + VW + " " + VH + '" role="img" aria-label="' + D.alt + '" data-first="'
-    + (logs[t0] === null ? "none" : f(logs[t0], 2)) + '" data-t0="' + t0 + '">' + title + h + "</svg>";
+    + (logs[t0] === null ? "none" : f(logs[t0], D.dec)) + '" data-t0="' + t0 + '">' + title + h + "</svg>";
 }
 function caption(s, logs) {
   var T = D.T[s.T], k = D.tr[s.tr], lr = D.lr[s.rho], t0 = first(T, k), n = T - 1 - t0;
   var text = what(s) + ", T = " + T + ", ρ = " + f(D.rho[s.rho], 2) + ": ‖∂L/∂h" + sub(t0) + "‖ / ‖∂L/∂h" + sub(T - 1)
     + "‖ = " + sci(logs[t0]) + " after " + n + " steps back";
   if (t0 > 0) text += " (truncation " + k + ": h₀ … h" + sub(t0 - 1) + " get no gradient)";
-  text += "; ρ" + sup(n) + " = " + sci(n * lr);
+  text += "; ρ" + sup(n) + " = " + sci(+(n * lr).toFixed(D.dec));  // rounded as the curve is
   return text + (s.cell == 0 ? ", the rate the spectral radius predicts." : D.gated);
 }
 // choosing an activation means the vanilla RNN, choosing a forget-gate bias the LSTM (before stepper redraws)
