@@ -1163,10 +1163,14 @@ def test_gd_in_the_book_offline_rho_cell_type_and_keyboard(open_page, site_url):
     assert order == ["dls-cell", "dls-act", "dls-fb", "dls-len", "dls-tr", "dls-prev", "dls-play", "dls-next",
                      "dls-pos"], order
     # the buttons step rho; truncation cuts the curve
-    page.focus(f"{w} .dls-prev")
     rho = int(gd_read(page, root)["rho"])
+    page.focus(f"{w} .dls-next")
     page.keyboard.press("Enter")
-    assert int(gd_read(page, root)["rho"]) == rho - 1
+    page.keyboard.press(" ")
+    assert int(gd_read(page, root)["rho"]) == rho + 2
+    page.focus(f"{w} .dls-prev")
+    page.keyboard.press("Enter")
+    assert int(gd_read(page, root)["rho"]) == rho + 1
     page.select_option(f"{w} select.dls-tr", index=2)
     assert gd_read(page, root)["t0"] == "90" and page.locator(f"{w} rect.gd-cut").count() == 1
     assert page.errors == []
