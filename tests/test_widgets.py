@@ -1215,7 +1215,16 @@ def test_gd_text_contrast_and_phone_fit_in_the_book(open_page, site_url, theme):
     root = widget_id("gradient-decay")
     for viewport in (None, PHONE):
         page = open_page(site_url + GD_PAGE, viewport=viewport, theme=theme)
-        page.select_option(f"#{root} select.dls-tr", index=3)  # truncation 20 at T = 50: "no gradient" drawn
+        # the longest title (LSTM, T = 100) and truncation 20 at T = 50, where "no gradient" is drawn
+        page.select_option(f"#{root} select.dls-fb", index=1)
+        page.select_option(f"#{root} select.dls-len", index=3)
+        wide = page.evaluate("""(root) => { const R = document.getElementById(root), svg = R.querySelector("svg.gd-plot");
+            const b = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll("text")].every(t => { const r = t.getBoundingClientRect();
+                return r.left >= b.left - 0.5 && r.right <= b.right + 0.5; }); }""", root)
+        assert wide, f"an SVG label sticks out of the plot ({theme}, {viewport})"
+        page.select_option(f"#{root} select.dls-len", index=2)
+        page.select_option(f"#{root} select.dls-tr", index=3)
         bad, measured = page.evaluate(GD_CONTRAST, root)
         assert measured > 20 and not bad, (theme, viewport, bad)
         fit = page.evaluate("""(root) => { const R = document.getElementById(root);

@@ -182,8 +182,8 @@ def render(data, s, logs=None):
     ref = " ".join(f"{'M' if t == t0 else 'L'}{c1(x(t))} {c1(y((T - 1 - t) * lr))}" for t in range(t0, T))
     line = " ".join(f"{'M' if t == t0 else 'L'}{c1(x(t))} {c1(y(logs[t]))}" for t in range(t0, T))
     parts.append(f'<path class="gd-ref" d="{ref}"></path><path class="gd-curve" d="{line}"></path>')
-    title = (f'<text class="gd-title" x="{PL}" y="18">{what(data, s)} · T = {T} · ρ = {fmt(data["rho"][s["rho"]], 2)}'
-             f'{f" · truncation {k}" if k else ""}</text>')
+    title = (f'<text class="gd-title" x="{PL}" y="18">ρ = {fmt(data["rho"][s["rho"]], 2)} · T = {T} · '
+             f"{what(data, s)}</text>")
     first = "none" if logs[t0] is None else fmt(logs[t0], DECIMALS)
     return (f'<svg class="gd-plot" viewBox="0 0 {VW} {VH}" role="img" aria-label="{data["alt"]}" '
             f'data-first="{first}" data-t0="{t0}">{title}{"".join(parts)}</svg>')

@@ -66,8 +66,8 @@ function render(s, logs) {
     line.push((t == t0 ? "M" : "L") + c1(x(t)) + " " + c1(y(logs[t])));
   }
   h += '<path class="gd-ref" d="' + ref.join(" ") + '"></path><path class="gd-curve" d="' + line.join(" ") + '"></path>';
-  var title = '<text class="gd-title" x="' + PL + '" y="18">' + what(s) + " · T = " + T + " · ρ = " + f(D.rho[s.rho], 2)
-    + (k ? " · truncation " + k : "") + "</text>";
+  var title = '<text class="gd-title" x="' + PL + '" y="18">ρ = ' + f(D.rho[s.rho], 2) + " · T = " + T + " · " + what(s)
+    + "</text>";
   return '<svg class="gd-plot" viewBox="0 0 ' + VW + " " + VH + '" role="img" aria-label="' + D.alt + '" data-first="'
     + (logs[t0] === null ? "none" : f(logs[t0], D.dec)) + '" data-t0="' + t0 + '">' + title + h + "</svg>";
 }
