@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_widgets.py
 	$(PY) benchmarks/bench_rnn.py
 	$(PY) benchmarks/bench_gated.py
+	$(PY) benchmarks/bench_gradient_decay.py
 
 clean:
 	rm -rf _build

@@ -17,7 +17,7 @@ from .datasets import bars, sample_image
 from .conv import (output_size, correlate1d, convolve1d, conv1d, conv1d_backward, conv2d, conv2d_backward,
                    conv2d_loop, conv2d_backward_loop, im2col, col2im, conv_transpose2d, conv_matrix, Conv2D,
                    conv_params_and_flops, affine_params_and_flops)
-from .widgets import sliding_kernel
+from .widgets import gradient_decay, sliding_kernel
 from .optim import clip_grads
 from .recurrent import RNN, TimeRNN, TimeEmbedding, TimeAffine, TimeSoftmaxWithLoss
 from .language_model import RNNLM, sample_next, evaluate_perplexity, train_lm

@@ -1,5 +1,6 @@
 """How a gradient travels back through time: an RNN with a choice of activation, recurrent matrices with a
-prescribed spectral radius, and the norms ||dL/dh_t|| that the gradient-decay widget of chapter 4 plots.
+prescribed spectral radius, and the norms ||dL/dh_t|| that the gradient-decay widget of chapter 4 plots
+(`gradient_norms` for the RNN, `gated_gradient_norms` for the LSTM and the GRU of lib.gated).
 
 Shapes use the book's letters: N batch, T time steps, D input features, H hidden units. Hidden states are
 rows, h_t = phi(x_t Wx + h_{t-1} Wh + b), so the gradient walks back as dL/dh_{t-1} = (dL/dh_t * phi') Wh^T.
@@ -170,6 +171,57 @@ def gradient_norms(T, rho, *, rng, activation="tanh", truncation=None, H=16, D=4
     dhs = np.zeros((N, k, H))
     dhs[:, -1] = g
     layer.backward_through_states(dhs)  # the recursion of backward; the weight gradients are not needed
+    norms = np.zeros(T)
+    norms[T - k:] = np.sqrt(np.mean(np.sum(layer.dhs ** 2, axis=2), axis=0))  # (k,)
+    predicted = float(rho) ** np.arange(T - 1, -1, -1, dtype=np.float64)  # rho^(T-1-t)
+    return norms, predicted
+
+
+
+def gated_gradient_norms(T, rho, *, rng, cell="lstm", forget_bias=1.0, truncation=None, H=16, D=4, N=8,
+                         input_scale=1.0):
+    """||dL/dh_t|| for t = 0..T-1 in an LSTM or a GRU, with lib's own BPTT (TimeLSTM / TimeGRU backward).
+
+    The same experiment as `gradient_norms`, for a gated cell. What the spectral radius rho means here: each
+    (H, H) gate block of the fused Wh (f, i, g, o for the LSTM, r, z, g for the GRU) is its own
+    `recurrent_matrix(H, rho)`, rho times a random orthogonal matrix, so every block, the candidate's
+    included, has spectral radius rho (and every singular value rho). Wx has variance input_scale^2 / D per
+    entry; the biases are 0, except the LSTM's forget-gate bias, which is `forget_bias` (as in
+    `TimeLSTM.create`). N sequences of T random inputs, dL/dh_{T-1} a random unit vector per sequence, the
+    gradient read from the layer's `dhs` after backward. `truncation=k` runs two stateful chunks (T-k steps,
+    then k) and backpropagates only the last, as `gradient_norms` does.
+
+    Returns (norms (T,), predicted (T,)): the root mean square over the sequences of ||dL/dh_t|| (so
+    norms[T-1] = 1), and rho^(T-1-t), the rate of a linear vanilla RNN with a recurrent matrix like one gate
+    block (a gated cell need not follow it: its gradient also flows along the gates' products).
+    """
+    from .gated import TimeGRU, TimeLSTM, _check_forget_bias
+
+    who = "gated_gradient_norms"
+    T = _check_int(who, "T", T, 1)
+    H, D, N = _check_int(who, "H", H, 1), _check_int(who, "D", D, 1), _check_int(who, "N", N, 1)
+    if cell not in ("lstm", "gru"):
+        raise ValueError(f"{who}: cell must be 'lstm' or 'gru'; got {cell!r}")
+    forget_bias = _check_forget_bias(who, forget_bias)
+    k = T if truncation is None else min(_check_int(who, "truncation", truncation, 1), T)
+    gates = 4 if cell == "lstm" else 3
+    Wh = np.concatenate([recurrent_matrix(H, rho, rng=rng) for _ in range(gates)], axis=1)  # (H, gates*H)
+    Wx = rng.standard_normal((D, gates * H)) * (input_scale / np.sqrt(D))  # (D, gates*H)
+    xs = rng.standard_normal((N, T, D))  # (N, T, D)
+    g = rng.standard_normal((N, H))
+    g /= np.linalg.norm(g, axis=1, keepdims=True)  # dL/dh_{T-1}: a unit vector per sequence
+    b = np.zeros(gates * H)
+    if cell == "lstm":
+        b[:H] = forget_bias  # the f block comes first
+        layer = TimeLSTM(Wx, Wh, b, stateful=True)
+    else:
+        layer = TimeGRU(Wx, Wh, b, stateful=True)
+    if k < T:
+        layer.forward(xs[:, :T - k])  # the earlier chunk: its state carries over, its gradient never comes
+    layer.forward(xs[:, T - k:])
+    dhs = np.zeros((N, k, H))
+    dhs[:, -1] = g
+    layer.backward(dhs)
     norms = np.zeros(T)
     norms[T - k:] = np.sqrt(np.mean(np.sum(layer.dhs ** 2, axis=2), axis=0))  # (k,)
     predicted = float(rho) ** np.arange(T - 1, -1, -1, dtype=np.float64)  # rho^(T-1-t)

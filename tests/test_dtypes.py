@@ -18,6 +18,7 @@ NO_FLOAT_OUTPUT = {
     "conv_params_and_flops": "returns ints",
     "affine_params_and_flops": "returns ints",
     "sliding_kernel": "returns a widget, not arrays (its inputs go through as_float_array)",
+    "gradient_decay": "returns a widget; it takes no arrays (its numbers come from lib.gradient_flow)",
     "sample_next": "returns token ids (ints); its scores go through float64",
     "load_shakespeare": "returns a string",
     "CharVocab": "maps text to integer token ids and back",

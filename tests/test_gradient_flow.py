@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import lib
+import lib.gradient_flow
 from lib.gradcheck import numerical_gradient, rel_error
 from lib.gradient_flow import (ACTIVATIONS, ActivationRNN, activation_derivative, gradient_norms,
                                largest_singular_value, recurrent_matrix, spectral_radius)
@@ -161,3 +162,100 @@ def test_backward_through_states_is_backward_without_the_weights(rng, activation
     assert np.array_equal(layer.dhs, full_dhs) and np.array_equal(layer.dh0, full_dh0)
     assert all(np.all(g == 7.0) for g in layer.grads)
     assert grads[1].any()
+
+
+# ---- gated_gradient_norms: the same experiment for the LSTM and the GRU ------------------------------------
+
+def gated_draws(seed, cell, T_, H_, D_, N_, rho, forget_bias):
+    """The weights, inputs and loss gradient gated_gradient_norms draws, in its order."""
+    r = np.random.default_rng(seed)
+    gates = 4 if cell == "lstm" else 3
+    blocks = [recurrent_matrix(H_, rho, rng=r) for _ in range(gates)]
+    Wx = r.standard_normal((D_, gates * H_)) / np.sqrt(D_)
+    xs = r.standard_normal((N_, T_, D_))
+    g = r.standard_normal((N_, H_))
+    g /= np.linalg.norm(g, axis=1, keepdims=True)
+    b = np.zeros(gates * H_)
+    if cell == "lstm":
+        b[:H_] = forget_bias
+    return blocks, np.concatenate(blocks, axis=1), Wx, b, xs, g
+
+
+@pytest.mark.parametrize("cell, rho, forget_bias", [("lstm", 0.9, 1.0), ("lstm", 1.5, 3.0), ("lstm", 0.5, -1.0),
+                                                    ("gru", 0.9, 0.0), ("gru", 2.0, 0.0)])
+def test_gated_norms_are_the_derivative_of_the_loss_at_every_step(cell, rho, forget_bias):
+    """Each norm equals a finite-difference derivative of L = sum_n g_n . h_{T-1} with respect to h_t: perturb
+    h_t (the LSTM's c_t held, as dhs means), run the remaining steps with lib's layer, read the change of L."""
+    T_, H_, D_, N_ = 7, 5, 3, 2
+    norms, predicted = lib.gradient_flow.gated_gradient_norms(
+        T_, rho, rng=np.random.default_rng(9), cell=cell, forget_bias=forget_bias, H=H_, D=D_, N=N_)
+    _, Wh, Wx, b, xs, g = gated_draws(9, cell, T_, H_, D_, N_, rho, forget_bias)
+    Layer = lib.TimeLSTM if cell == "lstm" else lib.TimeGRU
+    expected = np.zeros(T_)
+    for t in range(T_):
+        head = Layer(Wx, Wh, b, stateful=True)
+        head.forward(xs[:, :t + 1])
+        h_t, c_t = head.h, getattr(head, "c", None)
+
+        def loss(h):
+            if t == T_ - 1:
+                return np.sum(g * h)
+            tail = Layer(Wx, Wh, b)
+            hs = tail.forward(xs[:, t + 1:], h, c_t) if cell == "lstm" else tail.forward(xs[:, t + 1:], h)
+            return np.sum(g * hs[:, -1])
+
+        dh = np.zeros_like(h_t)
+        for idx in np.ndindex(*h_t.shape):
+            e = np.zeros_like(h_t)
+            e[idx] = 1e-6
+            dh[idx] = (loss(h_t + e) - loss(h_t - e)) / 2e-6
+        expected[t] = np.sqrt(np.mean(np.sum(dh ** 2, axis=1)))
+    assert norms[-1] == pytest.approx(1.0)
+    np.testing.assert_allclose(norms, expected, rtol=1e-6)
+    np.testing.assert_allclose(predicted, rho ** np.arange(T_ - 1, -1, -1.0))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_norms_read_the_layers_dhs(cell):
+    """gated_gradient_norms is exactly the root mean square of TimeLSTM / TimeGRU's dhs after backward."""
+    T_, H_, D_, N_ = 20, 6, 4, 3
+    norms, _ = lib.gradient_flow.gated_gradient_norms(T_, 1.1, rng=np.random.default_rng(4), cell=cell,
+                                                      forget_bias=2.0, H=H_, D=D_, N=N_)
+    blocks, Wh, Wx, b, xs, g = gated_draws(4, cell, T_, H_, D_, N_, 1.1, 2.0)
+    for block in blocks:  # what rho means for a gated cell: every gate block of Wh has spectral radius rho
+        assert spectral_radius(block) == pytest.approx(1.1) and largest_singular_value(block) == pytest.approx(1.1)
+    layer = (lib.TimeLSTM if cell == "lstm" else lib.TimeGRU)(Wx, Wh, b)
+    layer.forward(xs)
+    dhs = np.zeros((N_, T_, H_))
+    dhs[:, -1] = g
+    layer.backward(dhs)
+    np.testing.assert_array_equal(norms, np.sqrt(np.mean(np.sum(layer.dhs ** 2, axis=2), axis=0)))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_truncation_stops_the_gradient_k_steps_back(cell):
+    full, _ = lib.gradient_flow.gated_gradient_norms(30, 1.0, rng=np.random.default_rng(3), cell=cell)
+    cut, _ = lib.gradient_flow.gated_gradient_norms(30, 1.0, rng=np.random.default_rng(3), cell=cell, truncation=8)
+    assert np.all(cut[:22] == 0) and np.all(cut[22:] > 0)
+    np.testing.assert_allclose(cut[22:], full[22:], rtol=1e-12)  # the same forward states, the same last steps
+    longer, _ = lib.gradient_flow.gated_gradient_norms(30, 1.0, rng=np.random.default_rng(3), cell=cell,
+                                                       truncation=50)
+    np.testing.assert_array_equal(longer, full)
+
+
+def test_a_larger_forget_bias_keeps_the_lstm_gradient_alive():
+    first = [lib.gradient_flow.gated_gradient_norms(50, 1.0, rng=np.random.default_rng(0), forget_bias=fb)[0][0]
+             for fb in (0.0, 1.0, 3.0)]
+    assert first[0] < first[1] < first[2]
+
+
+@pytest.mark.parametrize("call, text", [
+    (lambda r: lib.gradient_flow.gated_gradient_norms(10, 0.9, rng=r, cell="rnn"), "cell must be 'lstm' or 'gru'"),
+    (lambda r: lib.gradient_flow.gated_gradient_norms(10, 0.9, rng=r, forget_bias=float("nan")), "forget_bias"),
+    (lambda r: lib.gradient_flow.gated_gradient_norms(10, -0.5, rng=r), "rho must be a finite number >= 0"),
+    (lambda r: lib.gradient_flow.gated_gradient_norms(10, 0.9, rng=r, truncation=0), "truncation"),
+    (lambda r: lib.gradient_flow.gated_gradient_norms(0, 0.9, rng=r, cell="gru"), "T"),
+])
+def test_gated_bad_input_gets_a_clear_error(rng, call, text):
+    with pytest.raises(ValueError, match=text):
+        call(rng)

@@ -878,3 +878,362 @@ def test_assets_ship_as_package_data():
     assert files and all(any(fnmatch(f"assets/{f}", pat) for pat in patterns) for f in files), (files, patterns)
     for f in files:
         assert asset(f) == (root / "lib" / "widgets" / "assets" / f).read_text(encoding="utf-8")
+
+
+# =========================================================================================================
+# The gradient-decay widget (chapter 4): ||dL/dh_t|| against t, from lib's BPTT, static and live
+# =========================================================================================================
+import importlib  # noqa: E402
+import json  # noqa: E402
+
+from lib.gradient_flow import gated_gradient_norms, gradient_norms  # noqa: E402
+gd_module = importlib.import_module("lib.widgets.gradient_decay")  # the module (lib.widgets.gradient_decay is the function)
+from lib.widgets.gradient_decay import (ACTIVATIONS, FORGET_BIASES, RHOS, T_VALUES, TRUNCATIONS,  # noqa: E402
+                                        first_step, log_norms, sci, state_curve, variant_index)
+
+GD_PAGE = "chapters/04b_through_time.html"
+
+
+@pytest.fixture(scope="module")
+def gd():
+    return gd_module.gradient_decay()
+
+
+def gd_states(every=True):
+    """Every state of the widget (cell, activation or forget bias, T, rho, truncation), as dicts of indices."""
+    out = []
+    for cell in range(3):
+        for sub in range(len(ACTIVATIONS) if cell == 0 else len(FORGET_BIASES) if cell == 1 else 1):
+            for Ti in range(len(T_VALUES)):
+                for ri in range(len(RHOS)) if every else (0, 5, 10):
+                    for tr in range(len(TRUNCATIONS)):
+                        out.append({"cell": cell, "act": sub if cell == 0 else 0, "fb": sub if cell == 1 else 1,
+                                    "T": Ti, "rho": ri, "tr": tr})
+    return out
+
+
+def lib_norms(s):
+    """The state's curve straight from lib.gradient_flow (not through the widget): seed 0, H = 16, N = 8."""
+    T, rho, k = T_VALUES[s["T"]], RHOS[s["rho"]], TRUNCATIONS[s["tr"]]
+    rng = np.random.default_rng(0)
+    if s["cell"] == 0:
+        return gradient_norms(T, rho, rng=rng, activation=ACTIVATIONS[s["act"]], truncation=k)[0]
+    return gated_gradient_norms(T, rho, rng=rng, cell=("lstm", "gru")[s["cell"] - 1], truncation=k,
+                                forget_bias=FORGET_BIASES[s["fb"]])[0]
+
+
+def test_gd_stored_numbers_are_lib_bptt_for_every_cell(gd):
+    """For every cell type (each activation, each forget-gate bias), several T, rho and truncations: the curve
+    the page stores and draws is log10 of lib's gradient_norms / gated_gradient_norms, to its 3 decimals, and
+    the steps truncated BPTT does not reach are the ones left out."""
+    checked = 0
+    for s in gd_states(every=False):
+        T, k = T_VALUES[s["T"]], TRUNCATIONS[s["tr"]] or 0
+        t0 = first_step(T, k)
+        norms = lib_norms(s)
+        stored = state_curve(gd.data, s)
+        assert len(stored) == T
+        assert np.all(norms[:t0] == 0) and np.all(norms[t0:] > 0)
+        with np.errstate(divide="ignore"):
+            np.testing.assert_allclose(stored[t0:], np.log10(norms[t0:]), rtol=0, atol=0.0005 + 1e-12)
+        assert stored[t0:] == log_norms(norms[t0:])  # exactly what rounding lib's numbers gives
+        assert stored[-1] == 0.0  # ||dL/dh_{T-1}|| = 1: the loss gradient is a unit vector per sequence
+        checked += 1
+    print(f"{checked} states of every cell type equal lib's BPTT")
+
+
+def test_gd_html_carries_exactly_the_data_it_was_built_from(gd):
+    script = "".join(parse(gd.html()).raw["script"])
+    literal = re.search(r"var D = (\{.*?\});\n", script).group(1)
+    assert json.loads(literal) == gd.data
+    assert 60_000 < len(gd.html().encode()) < 250_000, len(gd.html().encode())
+    print(f"gradient-decay static HTML: {len(gd.html().encode()) / 1024:.1f} KB, "
+          f"{sum(len(v) for v in gd.data['v'])} stored norms")
+
+
+def test_gd_linear_rnn_follows_the_reference_line_exactly(gd):
+    """An orthogonal W_h with a linear activation multiplies the gradient's norm by rho per step: the stored
+    curve is (T-1-t) log10(rho) to its 3 decimals, and the drawn curve lies on the dashed line rho^(T-1-t)
+    (within the rounding: 0.0005 decade; at most the 0.1 SVG unit the coordinates are drawn to)."""
+    for Ti, T in enumerate(T_VALUES):
+        for ri, rho in enumerate(RHOS):
+            s = {"cell": 0, "act": 2, "fb": 1, "T": Ti, "rho": ri, "tr": 0}
+            exact = (T - 1 - np.arange(T)) * np.log10(rho)
+            np.testing.assert_allclose(state_curve(gd.data, s), exact, rtol=0, atol=0.00051)
+            svg = gd.render(s)
+            paths = [re.search(rf'class="{c}" d="([^"]*)"', svg).group(1) for c in ("gd-curve", "gd-ref")]
+            pts = [np.array([[float(v) for v in p[1:].split()] for p in d.replace(" L", "|L").split("|")])
+                   for d in paths]
+            assert np.abs(pts[0] - pts[1]).max() <= 0.1 + 1e-9, (T, rho)  # one step of the drawn 0.1
+
+
+def test_gd_curve_rises_with_rho_and_the_cells_differ(gd):
+    base = dict(gd.start)
+    firsts = [state_curve(gd.data, {**base, "rho": r})[0] for r in range(len(RHOS))]
+    assert firsts == sorted(firsts) and firsts[-1] - firsts[0] > 5  # tanh, T = 50: rho up, the curve up
+    for s in ({**base, "cell": 1}, {**base, "cell": 2}):
+        assert state_curve(gd.data, s) != state_curve(gd.data, base)
+    assert variant_index({**base, "cell": 2}) == len(gd.data["v"]) // (len(T_VALUES) * len(RHOS)) - 1
+
+
+def test_gd_caption_states_the_key_numbers(gd):
+    s = dict(gd.start)  # tanh RNN, T = 50, rho = 1
+    v0 = state_curve(gd.data, s)[0]
+    cap = gd.caption(s)
+    assert cap.startswith("tanh RNN, T = 50, ρ = 1.00: ‖∂L/∂h₀‖ / ‖∂L/∂h₄₉‖ = ") and sci(v0) in cap
+    assert "ρ⁴⁹ = 1.0, the rate the spectral radius predicts." in cap
+    cut = gd.caption({**s, "tr": 2})  # truncation 10
+    assert "‖∂L/∂h₄₀‖ / ‖∂L/∂h₄₉‖" in cut and "(truncation 10: h₀ … h₃₉ get no gradient)" in cut
+    assert "ρ⁹ = " in cut
+    lstm = gd.caption({**s, "cell": 1})
+    assert lstm.startswith("LSTM, forget bias 1,") and "linear RNN with one gate block as W_h" in lstm
+    assert all(sci(state_curve(gd.data, {**s, "act": 2, "T": Ti, "rho": r})[0])
+               == sci(round((T_VALUES[Ti] - 1) * gd.data["lr"][r], 3)) for Ti in range(4) for r in range(len(RHOS)))
+    assert sci(-9.53) == "3.0×10⁻¹⁰" and sci(0.0) == "1.0" and sci(2.999) == "1.0×10³" and sci(None) == "0"
+
+
+def test_gd_static_html_is_byte_identical_across_runs():
+    code = ("import sys; from lib.widgets.gradient_decay import gradient_decay; "
+            "sys.stdout.write(gradient_decay().html())")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, cwd=REPO).stdout
+            for _ in range(2)]
+    assert runs[0] and runs[0] == runs[1], "two runs gave different HTML"
+    print(f"gradient-decay static HTML: {len(runs[0])} bytes, sha1 {hashlib.sha1(runs[0]).hexdigest()[:12]} in both")
+
+
+def test_gd_html_contract(gd):
+    text = gd.html()
+    p = parse(text)
+    assert p.tags[0] == ("div", {"class": "dls-widget", "id": gd.id}) and gd.id == widget_id("gradient-decay")
+    controls = [(t, a) for t, a in p.tags if t in ("input", "select", "button")]
+    assert [a.get("class") for _, a in controls] == ["dls-cell", "dls-act", "dls-fb", "dls-len", "dls-tr", "dls-prev",
+                                                     "dls-play", "dls-next", "dls-pos"]
+    labels = {a["for"] for t, a in p.tags if t == "label"}
+    assert {a["id"] for t, a in controls if t != "button"} == labels, "every control has a label"
+    ids = [a["id"] for _, a in p.tags if "id" in a]
+    assert all(i.startswith(gd.id) for i in ids) and len(set(ids)) == len(ids)
+    pos = controls[-1][1]
+    assert (pos["min"], pos["max"], pos["value"]) == ("0", str(len(RHOS) - 1), str(gd.start["rho"]))
+    assert pos["aria-valuetext"] == "ρ = 1.00, step 6 of 11"
+    for t, a in p.tags:
+        assert "src" not in a and "href" not in a, f"<{t}> loads something: {a}"
+    lower = text.lower()
+    for bad in ("http:", "https:", "//cdn", "url(", "@import", "@font-face"):
+        assert bad not in lower.replace('xmlns="http://www.w3.org/2000/svg"', ""), bad
+    selectors = css_selectors("".join(p.raw["style"]))
+    assert all(f"#{gd.id}" in sel for sel in selectors) and f'html[data-theme="dark"] #{gd.id}' in selectors
+    # the first state is drawn in Python, before the script: visible without JavaScript
+    before_script = text.split("<script>")[0]
+    assert f'<div class="dls-view">{gd.render(gd.start)}</div>' in before_script
+    assert caption_html(gd.caption(gd.start)) in before_script and 'class="dls-legend"' in before_script
+    assert "<svg" in before_script and 'class="gd-curve"' in before_script
+    assert repr(gd).startswith("GradientDecay('gradient-decay', cells [vanilla RNN, LSTM, GRU], T [10, 25, 50, 100]")
+
+
+def test_gd_live_view_recomputes_with_lib_and_draws_what_the_page_draws(gd):
+    live = gd_module.gradient_decay(name="gd-live").live()
+    g2 = live.gd
+    assert g2.render(g2.start) in live.display.value
+    calls = []
+    real = gd_module.gradient_norms
+
+    def spy(*a, **kw):
+        calls.append((a, kw))
+        return real(*a, **kw)
+
+    gd_module.gradient_norms = spy
+    try:
+        live.slider.value = 9  # rho = 1.5: recomputed with lib, not read from the stored grid
+    finally:
+        gd_module.gradient_norms = real
+    assert len(calls) == 1 and calls[0][0][:2] == (50, 1.5)
+    for s in ({"cell": 0, "act": 1, "fb": 1, "T": 3, "rho": 10, "tr": 0}, {"cell": 0, "act": 2, "fb": 1, "T": 0, "rho": 2, "tr": 3},
+              {"cell": 1, "act": 2, "fb": 3, "T": 1, "rho": 4, "tr": 1}, {"cell": 2, "act": 2, "fb": 3, "T": 2, "rho": 7, "tr": 2}):
+        live.cell.value, live.act.value, live.fb.value = s["cell"], s["act"], s["fb"]
+        live.T.value, live.tr.value, live.slider.value = s["T"], s["tr"], s["rho"]
+        assert live.state() == s
+        view = live.display.value
+        assert g2.render(s) in view and caption_html(g2.caption(s)) in view, s  # == the static view's state
+        assert f'id="{g2.id}-live"' in view
+    live.cell.value = 2
+    live.fb.value = 0  # choosing a forget-gate bias means the LSTM
+    assert live.cell.value == 1 and g2.render(live.state()) in live.display.value
+    live.act.value = 1  # choosing an activation means the vanilla RNN
+    assert live.cell.value == 0 and "ReLU RNN" in live.display.value
+    bundle = g2._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"}
+
+
+# ---- the gradient-decay widget in a browser ----------------------------------------------------------------
+
+GD_WALK = """([root, states]) => {
+  const R = document.getElementById(root), out = [];
+  const set = (sel, v) => { const e = R.querySelector(sel); e.value = String(v); e.dispatchEvent(new Event("change")); };
+  for (const s of states) {
+    set("select.dls-cell", s.cell);
+    if (s.cell == 0) set("select.dls-act", s.act);
+    if (s.cell == 1) set("select.dls-fb", s.fb);
+    set("select.dls-len", s.T); set("select.dls-tr", s.tr);
+    const P = R.querySelector(".dls-pos"); P.value = String(s.rho); P.dispatchEvent(new Event("input"));
+    out.push([R.querySelector(".dls-view").innerHTML, R.querySelector(".dls-caption").textContent,
+              P.getAttribute("aria-valuetext"), R.querySelector("select.dls-cell").value]);
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def gd_url(gd, tmp_path_factory):
+    path = tmp_path_factory.mktemp("gd") / "page.html"
+    path.write_text(page_of(gd), encoding="utf-8")
+    return path.as_uri()
+
+
+def test_gd_javascript_draws_what_python_draws_for_every_state(open_page, gd, gd_url):
+    page = open_page(gd_url)
+    states = gd_states()
+    drawn = page.evaluate(GD_WALK, [gd.id, states])
+    for s, (view, cap, valuetext, cell) in zip(states, drawn):
+        assert view == gd.render(s), s
+        assert cap == gd.caption(s) and valuetext == gd.valuetext(s) and cell == str(s["cell"]), s
+    assert page.errors == []
+    print(f"{len(states)} states drawn identically by JavaScript and Python")
+
+
+def gd_read(page, root):
+    return page.evaluate("""(root) => { const R = document.getElementById(root), svg = R.querySelector("svg.gd-plot");
+        return {first: svg.getAttribute("data-first"), t0: svg.getAttribute("data-t0"),
+                d: R.querySelector("path.gd-curve").getAttribute("d"), caption: R.querySelector(".dls-caption").textContent,
+                rho: R.querySelector(".dls-pos").value, cell: R.querySelector("select.dls-cell").value}; }""", root)
+
+
+def num(v):
+    return float(v.replace("\u2212", "-"))
+
+
+def test_gd_in_the_book_offline_rho_cell_type_and_keyboard(open_page, site_url):
+    """On the built 04b page with every non-local request blocked: the widget is there, drawn; raising rho by
+    keyboard raises the curve (tanh, then a ReLU RNN that blows up), lowering it lowers it; the cell-type control
+    switches to the LSTM and the GRU and the curve changes; Tab reaches every control; no console errors."""
+    page = open_page(site_url + GD_PAGE)
+    root = widget_id("gradient-decay")
+    assert page.locator(f"#{root} svg.gd-plot path.gd-curve").count() == 1, "no gradient-decay widget on 04b"
+    w = f"#{root}"
+    start = gd_read(page, root)
+    assert start["rho"] == "5" and start["cell"] == "0" and start["caption"].startswith("tanh RNN, T = 50, ρ = 1.00")
+    # rho up by keyboard: the curve rises at every step; down: it falls
+    page.focus(f"{w} .dls-pos")
+    seen = [num(start["first"])]
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+        seen.append(num(gd_read(page, root)["first"]))
+    assert gd_read(page, root)["rho"] == "10" and all(b > a for a, b in zip(seen, seen[1:])), seen
+    for _ in range(10):
+        page.keyboard.press("ArrowLeft")
+    low = gd_read(page, root)
+    assert low["rho"] == "0" and num(low["first"]) < seen[0] - 3, (low, seen)
+    page.keyboard.press("End")
+    assert gd_read(page, root)["rho"] == "10"
+    # a ReLU RNN with T = 100 and rho = 2: the gradient blows up (more than 10^20 at t = 0)
+    page.select_option(f"{w} select.dls-act", index=1)
+    page.select_option(f"{w} select.dls-len", index=3)
+    blown = gd_read(page, root)
+    assert num(blown["first"]) > 20 and "ReLU RNN, T = 100, ρ = 2.00" in blown["caption"]
+    page.keyboard.press("Home")
+    assert num(gd_read(page, root)["first"]) < -40
+    # the cell-type control: LSTM, then GRU; the curve and the caption change each time
+    paths = {gd_read(page, root)["d"]}
+    for index, name in ((1, "LSTM, forget bias 1"), (2, "GRU")):
+        page.select_option(f"{w} select.dls-cell", index=index)
+        now = gd_read(page, root)
+        assert now["caption"].startswith(name) and now["d"] not in paths, name
+        paths.add(now["d"])
+    # the forget-gate bias by keyboard: a larger bias keeps more gradient (and means the LSTM)
+    page.focus(f"{w} select.dls-fb")
+    before = num(gd_read(page, root)["first"])
+    page.keyboard.press("ArrowDown")  # bias 1 -> 2
+    after = gd_read(page, root)
+    assert after["cell"] == "1" and num(after["first"]) > before
+    # Tab reaches every control in order
+    page.focus(f"{w} select.dls-cell")
+    order = []
+    for _ in range(9):
+        order.append(page.evaluate("() => document.activeElement.className"))
+        page.keyboard.press("Tab")
+    assert order == ["dls-cell", "dls-act", "dls-fb", "dls-len", "dls-tr", "dls-prev", "dls-play", "dls-next",
+                     "dls-pos"], order
+    # the buttons step rho; truncation cuts the curve
+    rho = int(gd_read(page, root)["rho"])
+    page.focus(f"{w} .dls-next")
+    page.keyboard.press("Enter")
+    page.keyboard.press(" ")
+    assert int(gd_read(page, root)["rho"]) == rho + 2
+    page.focus(f"{w} .dls-prev")
+    page.keyboard.press("Enter")
+    assert int(gd_read(page, root)["rho"]) == rho + 1
+    page.select_option(f"{w} select.dls-tr", index=2)
+    assert gd_read(page, root)["t0"] == "90" and page.locator(f"{w} rect.gd-cut").count() == 1
+    assert page.errors == []
+
+
+GD_CONTRAST = """(root) => {
+  const R = document.getElementById(root), bad = [];
+  const rgba = s => { const p = s.match(/[\\d.]+/g).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const over = (a, b) => [0, 1, 2].map(i => a[i] * a[3] + b[i] * (1 - a[3])).concat([1]);
+  const lum = c => { const f = v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const background = el => {
+    if (el.classList.contains("gd-cut-t")) return over(rgba(getComputedStyle(R.querySelector("rect.gd-cut")).fill), background(R));
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    return layers.reduceRight((acc, c) => over(c, acc), [255, 255, 255, 1]);
+  };
+  let measured = 0;
+  const walker = document.createTreeWalker(R, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || el.closest("script, style")) continue;
+    const svg = el instanceof SVGElement, bg = background(svg && !el.classList.contains("gd-cut-t") ? R : el);
+    const fg = over(rgba(svg ? getComputedStyle(el).fill : getComputedStyle(el).color), bg);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x), ratio = (a + 0.05) / (b + 0.05);
+    measured++;
+    if (ratio < 4.5) bad.push([n.textContent.trim().slice(0, 20), el.tagName, +ratio.toFixed(2)]);
+  }
+  return [bad, measured];
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_gd_text_contrast_and_phone_fit_in_the_book(open_page, site_url, theme):
+    """Every text of the widget (SVG labels by their fill) has a contrast of at least 4.5:1, in both themes, with
+    the truncation shading drawn; at 390 px the widget neither scrolls sideways nor is taller than the screen."""
+    import sitecheck
+    root = widget_id("gradient-decay")
+    for viewport in (None, PHONE):
+        page = open_page(site_url + GD_PAGE, viewport=viewport, theme=theme)
+        # the longest title (LSTM, T = 100) and truncation 20 at T = 50, where "no gradient" is drawn
+        page.select_option(f"#{root} select.dls-fb", index=1)
+        page.select_option(f"#{root} select.dls-len", index=3)
+        wide = page.evaluate("""(root) => { const R = document.getElementById(root), svg = R.querySelector("svg.gd-plot");
+            const b = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll("text")].every(t => { const r = t.getBoundingClientRect();
+                return r.left >= b.left - 0.5 && r.right <= b.right + 0.5; }); }""", root)
+        assert wide, f"an SVG label sticks out of the plot ({theme}, {viewport})"
+        page.select_option(f"#{root} select.dls-len", index=2)
+        page.select_option(f"#{root} select.dls-tr", index=3)
+        bad, measured = page.evaluate(GD_CONTRAST, root)
+        assert measured > 20 and not bad, (theme, viewport, bad)
+        fit = page.evaluate("""(root) => { const R = document.getElementById(root);
+            return {overflow: R.scrollWidth - R.clientWidth, height: R.getBoundingClientRect().height,
+                    svg: R.querySelector("svg.gd-plot").getBoundingClientRect().width}; }""", root)
+        if viewport:
+            assert fit["overflow"] <= 0 and fit["height"] <= PHONE["height"], fit
+        sitecheck.ARTIFACTS.mkdir(exist_ok=True)
+        page.locator(f"#{root}").scroll_into_view_if_needed()
+        page.locator(f"#{root}").screenshot(path=str(sitecheck.ARTIFACTS /
+                                                    f"widget-gradient-decay-{theme}{'-phone' if viewport else ''}.png"))
+        assert page.errors == []

@@ -10,6 +10,8 @@ Layout
                       (previous / play / next + a labelled slider with aria-valuetext), the caption (one
                       persistent live region), the legend, and `LiveStepper` (the same controls in ipywidgets)
   sliding_kernel.py   the sliding-kernel widget: every step of a 2-D convolution or of its backward pass
+  gradient_decay.py   the gradient-decay widget: ||dL/dh_t|| against t (log axis, SVG) for an RNN, LSTM or GRU,
+                      from lib.gradient_flow's BPTT, over a grid of T, rho, activation, forget bias, truncation
   assets/widget.css   shared style: the card, controls, grids, colour scale, cell states, legend, caption; colours
                       are custom properties for the light theme and for html[data-theme="dark"]
   assets/widget.js    shared script: R (the widget's root element), D (its data), f / t (numbers, as
@@ -41,5 +43,6 @@ Adding a widget, e.g. gradient_decay.py (gradient norms over the time steps of a
      sliding kernel (JavaScript draws what Python draws for every state; contrast; phone fit).
 """
 from .common import WIDGET_VIEW, LiveStepper, Widget, widget_id
+from .gradient_decay import GradientDecay, LiveGradientDecay, gradient_decay
 from .sliding_kernel import (MAX_SIDE, MODES, ConvStep, ConvTrace, LiveSlidingKernel, SlidingKernel, auto_decimals,
                              caption, conv_steps, default_delta, render_state, replay, sliding_kernel, trace_data)

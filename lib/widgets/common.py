@@ -139,12 +139,13 @@ def grid(title, rows, cols, cell_at, cls=""):
             f'<table class="{classes("g", cls)}"><tbody>{body}</tbody></table></div>')
 
 
-def labelled_select(root, cls, label, options):
-    """A <select class="dls-{cls}"> with its visible <label>; no markup if there is nothing to choose."""
+def labelled_select(root, cls, label, options, selected=0):
+    """A <select class="dls-{cls}"> with its visible <label>, option `selected` chosen; no markup if there is
+    nothing to choose."""
     if len(options) < 2:
         return ""
     sid = f"{root}-{cls}"
-    opts = "".join(f'<option value="{n}"{" selected" if n == 0 else ""}>{html.escape(str(o))}</option>'
+    opts = "".join(f'<option value="{n}"{" selected" if n == selected else ""}>{html.escape(str(o))}</option>'
                    for n, o in enumerate(options))
     return f'<span><label for="{sid}">{label}</label><select id="{sid}" class="dls-{cls}">{opts}</select></span>'
 
@@ -153,19 +154,20 @@ def _icon(symbol):
     return f'<span aria-hidden="true">{symbol}\ufe0e</span>'  # U+FE0E: drawn as text, never as an emoji
 
 
-def stepper_html(root, n, valuetext, label="step"):
-    """Previous / play / next buttons and the labelled step slider, at step 0 of n (widget.js makes them work).
+def stepper_html(root, n, valuetext, label="step", k=0):
+    """Previous / play / next buttons and the labelled step slider, at step k of n (widget.js makes them work).
 
     valuetext is what a screen reader says for the slider, e.g. "output[0, 0], step 1 of 25"."""
     return (f'<div class="dls-stepper">'
-            f'<button type="button" class="dls-prev" aria-disabled="true">{_icon("←")} previous</button>'
+            f'<button type="button" class="dls-prev" aria-disabled="{"true" if k == 0 else "false"}">'
+            f'{_icon("←")} previous</button>'
             f'<button type="button" class="dls-play">{_icon("▶")} play</button>'
-            f'<button type="button" class="dls-next" aria-disabled="{"true" if n < 2 else "false"}">next '
+            f'<button type="button" class="dls-next" aria-disabled="{"true" if k >= n - 1 else "false"}">next '
             f'{_icon("→")}</button>'
             f'<span class="dls-slide"><label for="{root}-pos">{label}</label>'
-            f'<input type="range" id="{root}-pos" class="dls-pos" min="0" max="{n - 1}" step="1" value="0" '
+            f'<input type="range" id="{root}-pos" class="dls-pos" min="0" max="{n - 1}" step="1" value="{k}" '
             f'aria-valuetext="{html.escape(valuetext)}">'
-            f'<output class="dls-step" for="{root}-pos">{step_text(0, n)}</output></span></div>')
+            f'<output class="dls-step" for="{root}-pos">{step_text(k, n)}</output></span></div>')
 
 
 def caption_html(text):
