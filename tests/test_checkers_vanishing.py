@@ -1,9 +1,11 @@
 """The chapter-4 checkers pass right answers and name the mistake in typical wrong ones, in one printed sentence."""
+import textwrap
+
 import numpy as np
 import pytest
 
 import lib
-from lib.checkers import (CheckResult, check_backward_gain, check_chain_grads, check_clip_by_norm, check_init_std,
+from lib.checkers import (CheckResult, check_backward_gain, check_chain_grads, check_clip_cosine, check_init_std,
                           check_relu_rnn_backward, check_transient_matrix)
 
 
@@ -11,7 +13,9 @@ def run(checker, fn, capsys):
     result = checker(fn)
     printed = capsys.readouterr().out
     assert isinstance(result, CheckResult) and isinstance(result.passed, bool)
-    assert printed == result.message + "\n", "the checker must print its message exactly once"
+    wrapped = textwrap.fill(result.message, 76, break_long_words=False, break_on_hyphens=False)
+    assert printed == wrapped + "\n", "the checker must print its message exactly once, wrapped at 76"
+    assert all(len(line) <= 76 for line in printed.splitlines())
     assert result.message.endswith(".") and "\n" not in result.message
     return result
 
@@ -37,10 +41,10 @@ def chain_grads(x, w, variant=None):
     h = [x]
     for w_l in w:
         h.append(sig(w_l * h[-1]))
-    L = len(w)
-    grads = np.zeros(L)
-    g = 1.0 if variant == "no_top" else h[L] * (1 - h[L])
-    for l in range(L, 0, -1):
+    M = len(w)
+    grads = np.zeros(M)
+    g = 1.0 if variant == "no_top" else h[M] * (1 - h[M])
+    for l in range(M, 0, -1):
         grads[l - 1] = g * (h[l] if variant == "shift" else h[l - 1])
         slope = h[l - 1] if variant == "output" else h[l - 1] * (1 - h[l - 1])
         g = g * w[l - 1] * slope
@@ -52,7 +56,7 @@ def test_chain_right(capsys):
 
 
 @pytest.mark.parametrize("variant, fragment", [
-    ("no_top", "misses the slope sigma'(a_L)"),
+    ("no_top", "misses the slope sigma'(a_M)"),
     ("output", "multiplies by h instead of the slope"),
     ("shift", "uses the layer's own output h_l"),
 ])
@@ -161,43 +165,56 @@ def test_transient_typical_bugs(capsys, fn, fragment):
 
 
 # ----------------------------------------------------------------------------------------------- clipping
-def clip_in_place_and_return(grads, max_norm):
-    lib.clip_grads(grads, max_norm)
-    return grads
+def flat(grads):
+    return np.concatenate([g.ravel() for g in grads])
 
 
-def clip_each(grads, max_norm):
-    out = []
+def cosine(a, b):
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def clip_cosine(grads, c):
+    return cosine(flat(grads), flat([np.clip(g, -c, c) for g in grads]))
+
+
+def clip_cosine_in_place(grads, c):
+    before = flat(grads)
     for g in grads:
-        n = np.linalg.norm(g)
-        out.append(g * (max_norm / n) if n > max_norm else g)
-    return out
-
-
-def clip_always(grads, max_norm):
-    n = np.sqrt(sum(np.sum(g * g) for g in grads))
-    return [g * (max_norm / n) for g in grads]
-
-
-def clip_sum(grads, max_norm):
-    n = sum(np.linalg.norm(g) for g in grads)
-    return [g * (max_norm / n) if n > max_norm else g for g in grads]
+        np.clip(g, -c, c, out=g)
+    return cosine(before, flat(grads))
 
 
 def test_clip_right(capsys):
-    expect_pass(check_clip_by_norm, clip_in_place_and_return, capsys)
+    expect_pass(check_clip_cosine, clip_cosine, capsys)
 
 
 def test_clip_in_place_does_not_corrupt_the_hidden_cases(capsys):
-    expect_pass(check_clip_by_norm, clip_in_place_and_return, capsys)
-    expect_pass(check_clip_by_norm, clip_in_place_and_return, capsys)
+    expect_pass(check_clip_cosine, clip_cosine_in_place, capsys)
+    expect_pass(check_clip_cosine, clip_cosine_in_place, capsys)
+
+
+def by_norm(grads, c):
+    g = flat(grads)
+    return cosine(g, g * min(1.0, c / np.linalg.norm(g)))
 
 
 @pytest.mark.parametrize("fn, fragment", [
-    (clip_each, "clipped on its own"),
-    (clip_always, "scaled up"),
-    (clip_sum, "sum of the separate norms"),
-    (lambda grads, m: lib.clip_grads(grads, m), "returned a single float"),
+    (lambda grads, c: 0.0, "not done yet"),
+    (by_norm, "clipping by norm gives"),
+    (lambda grads, c: float(np.mean([cosine(g.ravel(), np.clip(g, -c, c).ravel()) for g in grads])),
+     "mean of the cosines"),
+    (lambda grads, c: cosine(flat(grads), flat([np.clip(g, 0, c) for g in grads])), "keeps the sign"),
+    (lambda grads, c: 0.5, "expected"),
+    (lambda grads, c: [np.clip(g, -c, c) for g in grads], "not a numeric array"),
 ])
 def test_clip_typical_bugs(capsys, fn, fragment):
-    expect_fail(check_clip_by_norm, fn, capsys, fragment)
+    expect_fail(check_clip_cosine, fn, capsys, fragment)
+
+
+def test_printed_output_of_the_reader_is_kept(capsys):
+    def noisy(grads, c):
+        print("debug")
+        return clip_cosine(grads, c)
+    result = check_clip_cosine(noisy)
+    printed = capsys.readouterr().out
+    assert result.passed and printed.startswith("debug\n") and printed.endswith(result.message + "\n")

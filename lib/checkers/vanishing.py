@@ -4,17 +4,38 @@ Each runs the reader's function on hidden seeded cases, compares with lib's refe
 numerical gradient where it is a gradient), prints one sentence naming the likely bug and returns a
 CheckResult, like the checkers of chapters 1 and 2.
 """
+import contextlib
 import functools
+import io
+import sys
+import textwrap
 
 import numpy as np
 
 from . import _Case, _check_callable, _close, _equals, _finish, _fn_name, _num, _run, _verified
 from ..functions import sigmoid
 from ..gradient_flow import ActivationRNN, largest_singular_value, spectral_radius
-from ..optim import clip_grads
 
 __all__ = ["check_chain_grads", "check_backward_gain", "check_init_std", "check_relu_rnn_backward",
-           "check_transient_matrix", "check_clip_by_norm"]
+           "check_transient_matrix", "check_clip_cosine"]
+
+WIDTH = 76  # the page's code column: the sentence is wrapped to it when printed
+
+
+def _wrapped(checker):
+    """Run checker with its printed sentence wrapped to WIDTH; anything the reader's function prints stays."""
+    @functools.wraps(checker)
+    def run(fn):
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            result = checker(fn)
+        printed = buffer.getvalue()
+        if printed.endswith(result.message + "\n"):
+            printed = printed[:-len(result.message) - 1]
+        sys.stdout.write(printed)
+        print(textwrap.fill(result.message, WIDTH, break_long_words=False, break_on_hyphens=False))
+        return result
+    return run
 
 
 def _scalar_zero(what):
@@ -38,7 +59,7 @@ def _scalar_wrong(what):
 
 # ------------------------------------------------------------------------------------------- section 4.1
 def _chain(x, w):
-    """Forward pass of the scalar sigmoid chain: the list h_0 = x, h_1, ..., h_L."""
+    """Forward pass of the scalar sigmoid chain: the list h_0 = x, h_1, ..., h_M."""
     h = [float(x)]
     for w_l in w:
         h.append(float(sigmoid(np.array(w_l * h[-1]))))
@@ -48,30 +69,31 @@ def _chain(x, w):
 def _chain_grads(x, w, *, slope_of_output=False, skip_top=False, shift=False):
     """dy/dw_l of the chain by one backward walk; the flags produce typical wrong answers for the hints."""
     h = _chain(x, w)
-    L = len(w)
-    grads = np.zeros(L)
-    g = 1.0 if skip_top else h[L] * (1 - h[L])
-    for l in range(L, 0, -1):
+    M = len(w)
+    grads = np.zeros(M)
+    g = 1.0 if skip_top else h[M] * (1 - h[M])
+    for l in range(M, 0, -1):
         grads[l - 1] = g * (h[l] if shift else h[l - 1])
         slope = h[l - 1] if slope_of_output else h[l - 1] * (1 - h[l - 1])
         g = g * w[l - 1] * slope
     return grads
 
 
+@_wrapped
 def check_chain_grads(fn):
-    """Check fn(x, w) -> dy/dw (L,) for the chain a_l = w_l h_{l-1}, h_l = sigmoid(a_l), h_0 = x, y = h_L."""
+    """Check fn(x, w) -> dy/dw (M,) for the chain a_l = w_l h_{l-1}, h_l = sigmoid(a_l), h_0 = x, y = h_M."""
     rng = np.random.default_rng(401)
     cases = []
-    for L in (3, 5, 2, 8):
+    for M in (3, 5, 2, 8):
         x = round(float(rng.uniform(0.5, 2.0)), 2)
-        w = rng.uniform(-2.0, 2.0, size=L)
+        w = rng.uniform(-2.0, 2.0, size=M)
         grads = _chain_grads(x, w)
         expected = _verified("check_chain_grads", {"dy/dw": grads}, lambda: _chain(x, w)[-1], {"dy/dw": w})
         cases.append(_Case({"x": x, "w": w}, expected, x=x, w=w))
     hints = [
         _equals("dy/dw", lambda c: _chain_grads(c["x"], c["w"], skip_top=True),
-                "dy/dw misses the slope sigma'(a_L) of the top unit: the walk back must start at "
-                "dy/da_L = h_L (1 - h_L), not at 1."),
+                "dy/dw misses the slope sigma'(a_M) of the top unit: the walk back must start at "
+                "dy/da_M = h_M (1 - h_M), not at 1."),
         _equals("dy/dw", lambda c: _chain_grads(c["x"], c["w"], slope_of_output=True),
                 "dy/dw multiplies by h instead of the slope h (1 - h) when it passes a sigmoid."),
         _equals("dy/dw", lambda c: _chain_grads(c["x"], c["w"], shift=True),
@@ -81,6 +103,7 @@ def check_chain_grads(fn):
     return _run(fn, "check_chain_grads", cases, {"dy/dw": "one entry per weight, the shape of w"}, hints)
 
 
+@_wrapped
 def check_backward_gain(fn):
     """Check fn(W) -> s_max(W) / 4, the largest factor a sigmoid layer with weights W can stretch a gradient by."""
     rng = np.random.default_rng(402)
@@ -120,6 +143,7 @@ def _init_std(D, H, activation):
     return float(np.sqrt(2.0 / D)) if activation == "relu" else float(np.sqrt(2.0 / (D + H)))
 
 
+@_wrapped
 def check_init_std(fn):
     """Check fn(D, H, activation) -> the standard deviation of Xavier (tanh, sigmoid) or He (relu) weights."""
     specs = [(64, 64, "tanh"), (100, 20, "relu"), (30, 10, "sigmoid"), (256, 128, "relu"), (12, 48, "tanh")]
@@ -179,6 +203,7 @@ def _relu_dhs(hs, Wh, dout, *, transpose=True, add_upstream=True, shift=False, p
     return out
 
 
+@_wrapped
 def check_relu_rnn_backward(fn):
     """Check fn(hs, Wh, dout) -> dhs (N, T, H), the gradient reaching every h_t of h_t = relu(x_t Wx + h_{t-1} Wh + b)."""
     rng = np.random.default_rng(403)
@@ -211,6 +236,7 @@ def check_relu_rnn_backward(fn):
                 reference="lib's ActivationRNN")
 
 
+@_wrapped
 def check_transient_matrix(fn):
     """Check fn() -> a square W with s_max(W) >= 2 and spectral radius <= 0.5: one step may double, the long run decays."""
     bad = _check_callable(fn, "check_transient_matrix")
@@ -249,66 +275,64 @@ def check_transient_matrix(fn):
                          f"{_num(max(powers))} for k = {peak} and is {_num(powers[-1])} at k = 40.")
 
 
-def _clipped(grads, max_norm):
-    out = [g.copy() for g in grads]
-    clip_grads(out, max_norm)
-    return out
+def _cosine_after_clipping(grads, c, *, per_array=False, clip=None):
+    """Cosine between the full gradient and the gradient clipped by value; flags give typical wrong answers."""
+    clip = clip or (lambda g: np.clip(g, -c, c))
+    if per_array:
+        return float(np.mean([np.sum(g * clip(g)) / (np.linalg.norm(g) * np.linalg.norm(clip(g)))
+                              for g in grads]))
+    g = np.concatenate([a.ravel() for a in grads])
+    k = np.concatenate([clip(a).ravel() for a in grads])
+    return float(g @ k / (np.linalg.norm(g) * np.linalg.norm(k)))
 
 
-def check_clip_by_norm(fn):
-    """Check fn(grads, max_norm) -> a list of arrays rescaled together so their global L2 norm is <= max_norm."""
+@_wrapped
+def check_clip_cosine(fn):
+    """Check fn(grads, c) -> the cosine between the full gradient and the gradient clipped by value to [-c, c]."""
     rng = np.random.default_rng(404)
     cases = []
-    for shapes, max_norm, scale in (([(3, 4), (4,), (4, 2)], 1.0, 2.0), ([(5,), (2, 2)], 5.0, 0.5),
-                                    ([(2, 3), (3,)], 0.5, 3.0), ([(4, 4), (4,)], 2.0, 1.5)):
+    for shapes, c, scale in (([(3, 4), (4,), (4, 2)], 1.0, 2.0), ([(5,), (2, 2)], 0.5, 1.0),
+                             ([(2, 3), (3,)], 0.3, 3.0), ([(4, 4), (4,)], 2.0, 1.5)):
         grads = [scale * rng.standard_normal(s) for s in shapes]
-        ref = _clipped(grads, max_norm)
-        names = [f"grads[{i}]" for i in range(len(grads))]
-        inputs = {"grads": grads, "max_norm": max_norm}
-        cases.append(_Case(inputs, dict(zip(names, ref)), grads=grads, max_norm=max_norm))
+        grads[0].flat[0] = 8.0 * c  # one entry far above c, like a spike in W_h's gradient
+        inputs = {"grads": grads, "c": c}
+        cases.append(_Case(inputs, {"cosine": np.array(_cosine_after_clipping(grads, c))}, grads=grads, c=c))
+
+    def by_norm(name, got, expected, case):
+        if _close(got, np.array(1.0)) and not _close(got, expected):
+            return (f"The cosine is {_num(got)} for {case.describe()}; expected {_num(expected)}. A cosine of 1 is "
+                    "what clipping by norm gives (it only shortens the vector); clip every entry to [-c, c] "
+                    "with np.clip and compare the directions.")
+        return None
 
     def per_array(name, got, expected, case):
-        i = int(name[6:-1])
-        g, m = case.context["grads"][i], case.context["max_norm"]
-        n = np.linalg.norm(g)
-        alone = g * (m / n) if n > m else g
-        if not _close(got, expected) and got.shape == g.shape and _close(got, alone):
-            return (f"{name} was clipped on its own; clipping rescales all gradients by one factor, "
-                    "max_norm / ||g|| with ||g|| the norm of all of them together, so their direction is kept.")
+        want = _cosine_after_clipping(case.context["grads"], case.context["c"], per_array=True)
+        if _close(got, np.array(want)) and not _close(got, expected):
+            return ("The cosine is the mean of the cosines of the separate arrays; the step is one vector, so "
+                    "flatten all arrays into one before comparing the directions.")
         return None
 
-    def always(name, got, expected, case):
-        i = int(name[6:-1])
-        grads, m = case.context["grads"], case.context["max_norm"]
-        total = np.sqrt(sum(float(np.sum(g * g)) for g in grads))
-        if total < m and not _close(got, expected) and _close(got, grads[i] * (m / total)):
-            return (f"{name} was scaled up to norm max_norm although the total norm {total:.3f} is already below "
-                    f"max_norm = {m}; leave small gradients unchanged.")
-        return None
-
-    def sum_of_norms(name, got, expected, case):
-        i = int(name[6:-1])
-        grads, m = case.context["grads"], case.context["max_norm"]
-        total = sum(float(np.linalg.norm(g)) for g in grads)
-        if total > m and not _close(got, expected) and _close(got, grads[i] * (m / total)):
-            return (f"{name} was scaled with the sum of the separate norms; the global norm is "
-                    "sqrt(sum of the squares of every entry of every gradient).")
+    def one_sided(name, got, expected, case):
+        c = case.context["c"]
+        want = _cosine_after_clipping(case.context["grads"], c, clip=lambda g: np.clip(g, 0.0, c))
+        if _close(got, np.array(want)) and not _close(got, expected):
+            return "The entries were clipped to [0, c]; clipping by value keeps the sign: np.clip(g, -c, c)."
         return None
 
     class _Described(_Case):
         def describe(self):
             shapes = ", ".join(str(tuple(g.shape)) for g in self.inputs["grads"])
-            return f"grads of shapes {shapes}, max_norm {self.inputs['max_norm']}"
+            return f"grads of shapes {shapes}, c {self.inputs['c']}"
 
-    for c in cases:
-        c.__class__ = _Described
-    notes = {name: "the shape of the matching gradient" for c in cases for name in c.expected}
+    for case in cases:
+        case.__class__ = _Described
 
     @functools.wraps(fn)
-    def on_copies(grads, max_norm):  # the reader may clip in place; the hidden cases must not change
-        return fn([g.copy() for g in grads], max_norm)
+    def on_copies(grads, c):  # the reader may clip in place; the hidden cases must not change
+        return fn([g.copy() for g in grads], c)
 
     if not callable(fn):
-        return _check_callable(fn, "check_clip_by_norm")
-    return _run(on_copies, "check_clip_by_norm", cases, notes, [per_array, always, sum_of_norms],
-                reference="lib.clip_grads")
+        return _check_callable(fn, "check_clip_cosine")
+    return _run(on_copies, "check_clip_cosine", cases, {"cosine": "a single number"},
+                [_scalar_zero("The cosine"), by_norm, per_array, one_sided, _scalar_wrong("The cosine")],
+                reference="the cosine after np.clip")
