@@ -1,4 +1,6 @@
 """The section 5.2 / 5.3 checkers pass right answers and name the mistake in typical wrong ones, in one sentence."""
+import textwrap
+
 import numpy as np
 
 from lib.checkers import (CheckResult, check_adding_batch, check_gate_bias_for_time_constant, check_gru_as_leaky,
@@ -10,7 +12,8 @@ def run(checker, fn, capsys):
     result = checker(fn)
     printed = capsys.readouterr().out
     assert isinstance(result, CheckResult) and isinstance(result.passed, bool)
-    assert printed == result.message + "\n", "the checker must print its message exactly once"
+    wrapped = textwrap.fill(result.message, 76, break_long_words=False, break_on_hyphens=False)
+    assert printed == wrapped + "\n", "the checker must print its message exactly once, wrapped to 76"
     assert result.message.endswith(".") and "\n" not in result.message
     return result
 
