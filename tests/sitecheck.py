@@ -176,6 +176,7 @@ _MATH_FIT_JS = """() => {
   };
   for (const e of document.querySelectorAll('mjx-container')) {
     if (!e.offsetParent) continue;                       // not displayed (a closed dropdown)
+    if (e.closest('nav, .bd-sidebar-secondary, .bd-sidebar-primary')) continue;  // a heading's copy in a contents list
     const display = e.getAttribute('display') === 'true';
     const block = e.closest('p, li, dd, td, th, div.math, figcaption, .admonition') || e.parentElement;
     const bs = getComputedStyle(block), br = block.getBoundingClientRect();
