@@ -37,7 +37,7 @@ import numpy as np
 from .conv import _check_int
 from .functions import sigmoid
 from .layers import Layer
-from .recurrent import _check_rnn_params, _require_forward, check_sequence, tanh_inplace
+from .recurrent import _check_rnn_params, _require_forward, check_layer_input, tanh_inplace
 from .validate import as_float_array
 
 LSTM_GATES = "figo"  # the column blocks of the LSTM's fused Wx, Wh, b
@@ -289,12 +289,7 @@ class _TimeGated(Layer):
             setattr(self, name, v)
 
     def _check_input(self, xs):
-        who, D = type(self).__name__, self.params[0].shape[0]
-        xs = check_sequence(xs, who)  # (N, T, D)
-        if xs.shape[2] != D:
-            raise ValueError(f"{who}: xs has {xs.shape[2]} features per step, Wx expects {D} "
-                             f"(xs {xs.shape}, Wx {self.params[0].shape})")
-        return xs
+        return check_layer_input(self, xs)
 
     def _initial(self, name, given, N):
         """State `name` at the start: the given array, else the carried one (stateful), else zeros (N, H)."""

@@ -70,6 +70,16 @@ def check_sequence(xs, who, name="xs"):
     return as_float_array(a, who, name).astype(np.float64, copy=False)
 
 
+def check_layer_input(layer, xs):
+    """xs as float64 (N, T, D) with D the rows of the layer's first parameter Wx, or a clear error."""
+    who, Wx = type(layer).__name__, layer.params[0]
+    xs = check_sequence(xs, who)  # (N, T, D)
+    if xs.shape[2] != Wx.shape[0]:
+        raise ValueError(f"{who}: xs has {xs.shape[2]} features per step, Wx expects {Wx.shape[0]} "
+                         f"(xs {xs.shape}, Wx {Wx.shape})")
+    return xs
+
+
 class RNN(Layer):
     """One step h_next = tanh(x Wx + h_prev Wh + b): x (N, D), h_prev (N, H) -> h_next (N, H)."""
 
@@ -171,12 +181,7 @@ class TimeRNN(Layer):
         return np.zeros((N, H))
 
     def _check_input(self, xs):
-        who, D = type(self).__name__, self.params[0].shape[0]
-        xs = check_sequence(xs, who)  # (N, T, D)
-        if xs.shape[2] != D:
-            raise ValueError(f"{who}: xs has {xs.shape[2]} features per step, Wx expects {D} "
-                             f"(xs {xs.shape}, Wx {self.params[0].shape})")
-        return xs
+        return check_layer_input(self, xs)
 
     def forward(self, xs, h0=None):
         Wx, Wh, b = self.params
