@@ -1,35 +1,19 @@
 """The chapter-4 checkers pass right answers and name the mistake in typical wrong ones, in one printed sentence."""
-import textwrap
+import functools
 
 import numpy as np
 import pytest
 
 import lib
-from lib.checkers import (CheckResult, check_backward_gain, check_chain_grads, check_clip_cosine, check_init_std,
+import checker_runs
+from lib.checkers import (check_backward_gain, check_chain_grads, check_clip_cosine, check_init_std,
                           check_relu_rnn_backward, check_transient_matrix)
 
 
-def run(checker, fn, capsys):
-    result = checker(fn)
-    printed = capsys.readouterr().out
-    assert isinstance(result, CheckResult) and isinstance(result.passed, bool)
-    wrapped = textwrap.fill(result.message, 76, break_long_words=False, break_on_hyphens=False)
-    assert printed == wrapped + "\n", "the checker must print its message exactly once, wrapped at 76"
-    assert all(len(line) <= 76 for line in printed.splitlines())
-    assert result.message.endswith(".") and "\n" not in result.message
-    return result
-
-
-def expect_fail(checker, fn, capsys, *fragments):
-    result = run(checker, fn, capsys)
-    assert not result.passed, f"a wrong answer passed: {result.message}"
-    for fragment in fragments:
-        assert fragment in result.message, f"{fragment!r} not in {result.message!r}"
-
-
-def expect_pass(checker, fn, capsys):
-    result = run(checker, fn, capsys)
-    assert result.passed and result.message.startswith("Passed:"), result.message
+# checker sentences are wrapped to the code column
+run = functools.partial(checker_runs.run, width=76)
+expect_fail = functools.partial(checker_runs.expect_fail, width=76)
+expect_pass = functools.partial(checker_runs.expect_pass, width=76)
 
 
 def sig(z):
