@@ -5,23 +5,15 @@ import numpy as np
 import pytest
 
 import lib
+from gradcheck_wrappers import TOL, ModelLoss, SecondChunk, check
 from lib.gated import (GRU, GRU_GATES, LSTM, LSTM_GATES, TimeGRU, TimeLSTM, fuse_gates, gru_step_reference,
                        lstm_step_reference, sigmoid_inplace, unfuse_gates)
 from lib.gradcheck import numerical_gradient, rel_error
 from lib.language_model import RNNLM
 from lib.text import CharVocab
 
-TOL = 1e-6
 N, T, D, H, V = 3, 6, 4, 5, 7
 CELLS = {"lstm": (TimeLSTM, LSTM, 4), "gru": (TimeGRU, GRU, 3)}
-
-
-def check(layer, *inputs, rng):
-    report = lib.gradcheck(layer, *inputs, rng=rng)
-    print(report)  # the relative error of every gradient, shown with -s or on failure
-    assert report.errors, "gradcheck checked nothing"
-    assert report.ok(TOL), f"{report} exceeds {TOL}"
-    return report
 
 
 def params(rng, k, d=D, h=H, scale=0.5):
@@ -49,21 +41,6 @@ class StepLoss:
 
     def backward(self, dout=1.0):
         return self.layer.backward(self.dh * dout, self.dc * dout)
-
-
-class SecondChunk:
-    """The output of a stateful layer's second chunk, with the state carried from the first held fixed."""
-
-    def __init__(self, layer, carried):
-        self.layer, self.carried = layer, carried
-        self.params, self.grads, self.param_names = layer.params, layer.grads, layer.param_names
-
-    def forward(self, xs):
-        self.layer.set_state(self.carried)
-        return self.layer.forward(xs)
-
-    def backward(self, dout):
-        return self.layer.backward(dout)
 
 
 # ------------------------------------------------------------------------------------------- gradient checks
@@ -357,21 +334,6 @@ def test_sigmoid_inplace_matches_lib_sigmoid():
 
 
 # ------------------------------------------------------------------------------------- language model
-class ModelLoss:
-    """A whole RNNLM as one 'layer' for gradcheck: forward(ids, ts) -> loss, gradients of every parameter."""
-
-    def __init__(self, model):
-        self.model = model
-        self.params, self.grads, self.param_names = model.params, model.grads, model.param_names
-
-    def forward(self, ids, ts):
-        self.model.reset_state()
-        return self.model.forward(ids, ts)
-
-    def backward(self, dout=1.0):
-        self.model.backward(dout)
-
-
 @pytest.mark.parametrize("cell", [TimeLSTM, TimeGRU], ids=["lstm", "gru"])
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_gradcheck_language_model_with_a_gated_cell(rng, cell, num_layers):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import lib
+from gradcheck_wrappers import TOL, ModelLoss, SecondChunk, check
 from lib.gradcheck import numerical_gradient, rel_error
 from lib.language_model import RNNLM, evaluate_perplexity, sample_next, train_lm
 from lib.optim import clip_grads
@@ -11,16 +12,7 @@ from lib.recurrent import (RNN, TimeAffine, TimeEmbedding, TimeRNN, TimeSoftmaxW
                            tanh_inplace)
 from lib.text import CharVocab, bptt_batches, load_shakespeare
 
-TOL = 1e-6
 N, T, D, H, V = 3, 6, 4, 5, 7
-
-
-def check(layer, *inputs, rng):
-    report = lib.gradcheck(layer, *inputs, rng=rng)
-    print(report)  # the relative error of every gradient, shown with -s or on failure
-    assert report.errors, "gradcheck checked nothing"
-    assert report.ok(TOL), f"{report} exceeds {TOL}"
-    return report
 
 
 def make_rnn(rng, **kw):
@@ -43,21 +35,6 @@ def test_gradcheck_time_rnn_through_several_steps(rng):
 def test_gradcheck_time_rnn_with_initial_state(rng):
     report = check(make_rnn(rng), rng.standard_normal((N, T, D)), rng.standard_normal((N, H)), rng=rng)
     assert set(report.errors) == {"xs", "h0", "Wx", "Wh", "b"}
-
-
-class SecondChunk:
-    """The loss of a stateful TimeRNN's second chunk, with the state carried from the first held fixed."""
-
-    def __init__(self, layer, h_carry):
-        self.layer, self.h_carry = layer, h_carry
-        self.params, self.grads, self.param_names = layer.params, layer.grads, layer.param_names
-
-    def forward(self, xs):
-        self.layer.h = self.h_carry.copy()
-        return self.layer.forward(xs)
-
-    def backward(self, dout):
-        return self.layer.backward(dout)
 
 
 def test_gradcheck_stateful_chunk_stops_at_the_boundary(rng):
@@ -86,21 +63,6 @@ def test_gradcheck_loss_with_ignored_padding(rng):
     expected = -np.mean([logp[n, t, ts[n, t]] for n in range(N) for t in range(T) if keep[n, t]])
     assert layer.forward(scores, ts) == pytest.approx(expected, rel=1e-12)
     assert np.all(layer.backward()[~keep] == 0.0)  # padding gets no gradient
-
-
-class ModelLoss:
-    """A whole RNNLM as one 'layer' for gradcheck: forward(ids, ts) -> loss, gradients of every parameter."""
-
-    def __init__(self, model):
-        self.model = model
-        self.params, self.grads, self.param_names = model.params, model.grads, model.param_names
-
-    def forward(self, ids, ts):
-        self.model.reset_state()
-        return self.model.forward(ids, ts)
-
-    def backward(self, dout=1.0):
-        self.model.backward(dout)
 
 
 @pytest.mark.parametrize("num_layers", [1, 2])
