@@ -1,6 +1,6 @@
 """Run chapter notebooks top to bottom in a fresh kernel and store their outputs (Restart & Run All).
 
-Usage: python scripts/execute_notebooks.py [chapters/01_mlp.ipynb ...]   (default: every chapter)
+Usage: python scripts/execute_notebooks.py [chapters/01a_perceptron.ipynb ...]   (default: every chapter)
 
 Widget state is not stored, and the live-widget view (which carries a random model id) is dropped from
 stored outputs: a reader who runs the cell in Jupyter gets the live widget, the website gets the static
