@@ -13,7 +13,7 @@ from .optim import SGD, Adam
 from .train import fit, accuracy
 from .gradcheck import gradcheck, numerical_gradient, rel_error
 from .datasets import spiral
-from .datasets import bars, sample_image
+from .datasets import bars, sample_image, load_digits, train_test_split
 from .conv import (output_size, correlate1d, convolve1d, conv1d, conv1d_backward, conv2d, conv2d_backward,
                    conv2d_loop, conv2d_backward_loop, im2col, col2im, conv_transpose2d, conv_matrix, Conv2D,
                    conv_params_and_flops, affine_params_and_flops)

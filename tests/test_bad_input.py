@@ -45,6 +45,18 @@ SCORES4 = np.zeros((4, 3))
 CONV = (np.ones((2, 1, 3, 3)), np.ones(2))  # Conv2D weights and bias
 
 ROWS = [
+    # ---- train/test split ---------------------------------------------------------------------------------
+    ("train_test_split fraction", lambda: lib.train_test_split(S, [0, 1, 2], test_fraction=1.5,
+                                                               rng=np.random.default_rng(0)),
+     ValueError, "train_test_split: test_fraction must be between 0 and 1 (exclusive), got 1.5"),
+    ("train_test_split rows", lambda: lib.train_test_split(S, [0, 1], test_fraction=0.5, rng=np.random.default_rng(0)),
+     ValueError, "train_test_split: x needs one row per label; got x of shape (3, 3) and t of shape (2,)"),
+    ("train_test_split tiny class", lambda: lib.train_test_split(S, [0, 1, 1], test_fraction=0.5,
+                                                                 rng=np.random.default_rng(0)),
+     ValueError, "train_test_split: class 0 has 1 examples, too few"),
+    ("train_test_split float labels", lambda: lib.train_test_split(S, [0.0, 1.0, 1.0], test_fraction=0.5,
+                                                                   rng=np.random.default_rng(0)),
+     TypeError, "train_test_split: labels t must be integers, got dtype float64"),
     # ---- labels: no silent wrong answers, no raw IndexError -----------------------------------------------
     ("cross_entropy negative label", lambda: lib.cross_entropy(S, [0, -1, 2]),
      ValueError, "cross_entropy: label -1 at index 1 is out of range for 3 classes"),

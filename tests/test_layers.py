@@ -275,3 +275,19 @@ def test_sample_image_is_a_grayscale_square_in_unit_range():
     np.testing.assert_array_equal(im, lib.sample_image(32))
     with pytest.raises(ValueError, match="between 8 and 512"):
         lib.sample_image(4)
+
+
+def test_digits_are_the_scikit_learn_images_scaled_to_unit_range():
+    x, t = lib.load_digits()
+    assert x.shape == (1797, 1, 8, 8) and t.shape == (1797,)
+    assert x.min() == 0.0 and x.max() == 1.0 and set(np.unique(t)) == set(range(10))
+
+
+def test_train_test_split_is_a_stratified_partition():
+    x = np.arange(40.0).reshape(20, 2)
+    t = np.repeat([0, 1, 2, 3], 5)
+    x_tr, t_tr, x_te, t_te = lib.train_test_split(x, t, test_fraction=0.4, rng=np.random.default_rng(0))
+    assert np.bincount(t_te).tolist() == [2, 2, 2, 2] and np.bincount(t_tr).tolist() == [3, 3, 3, 3]
+    rows = np.concatenate([x_tr, x_te])[:, 0] // 2  # every original row exactly once, with its own label
+    assert sorted(rows.tolist()) == list(range(20))
+    assert np.array_equal(np.concatenate([t_tr, t_te]), t[rows.astype(int)])
