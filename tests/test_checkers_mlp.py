@@ -52,7 +52,7 @@ def test_xor_sigmoid_right_answer_passes(capsys):
 def test_xor_sigmoid_too_soft_is_named(capsys):
     W1, b1 = OR_NAND
     expect_fail(xor_check(W1, b1, *AND, "sigmoid"), None, capsys, "With step units these weights compute XOR",
-                "scale all weights")
+                "0.44 for the input (0,1)", "scale all weights")  # the numbers section 1.1's solution quotes
     expect_fail(xor_check(4 * W1, 4 * b1, 4 * AND[0], 4 * AND[1], "sigmoid"), None, capsys,
                 "right side of 0.5", "soft step")
     expect_fail(xor_check(10 * W1, 10 * b1, -10 * AND[0], -10 * AND[1], "sigmoid"), None, capsys,
