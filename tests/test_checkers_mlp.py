@@ -49,12 +49,15 @@ def test_xor_sigmoid_right_answer_passes(capsys):
     assert "0.01, 0.99, 0.99, 0.01" in result.message
 
 
-def test_xor_sigmoid_too_soft_is_named(capsys):
+def test_xor_sigmoid_too_soft_is_named_without_giving_part_b_away(capsys):
     W1, b1 = OR_NAND
-    expect_fail(xor_check(W1, b1, *AND, "sigmoid"), None, capsys, "With step units these weights compute XOR",
-                "0.44 for the input (0,1)", "scale all weights")  # the numbers section 1.1's solution quotes
-    expect_fail(xor_check(4 * W1, 4 * b1, 4 * AND[0], 4 * AND[1], "sigmoid"), None, capsys,
-                "right side of 0.5", "soft step")
+    result = expect_fail(xor_check(W1, b1, *AND, "sigmoid"), None, capsys,
+                         "With step units these weights compute XOR", "0.44 for the input (0,1)",  # as 1.1 quotes
+                         "soft step", "without moving its line")
+    soft = expect_fail(xor_check(4 * W1, 4 * b1, 4 * AND[0], 4 * AND[1], "sigmoid"), None, capsys,
+                       "right side of 0.5", "soft step", "not yet steep enough")
+    for message in (result.message, soft.message):  # the recipe is the exercise's answer, left to the hints
+        assert "scale" not in message and "10" not in message
     expect_fail(xor_check(10 * W1, 10 * b1, -10 * AND[0], -10 * AND[1], "sigmoid"), None, capsys,
                 "Rounded at 0.5", "XNOR")
 
@@ -74,11 +77,27 @@ def test_xor_step_typical_mistakes_are_named(capsys):
                 "the constant 1 (1,1,1,1)")
 
 
-def test_xor_point_on_a_line_is_named(capsys):
+def test_xor_point_on_a_line_passes_with_step_0_is_0_and_is_named_for_the_sigmoid(capsys):
+    # hidden OR = step(x1 + x2) and AND = step(x1 + x2 - 1): (0,0) and (0,1) lie on the lines, and
+    # step(0) = 0, as the exercise defines it, makes this a correct XOR network
+    on_lines = ([[1, 1], [1, 1]], [0.0, -1.0], [1, -2], 0.0)
+    result = expect_pass(xor_check(*on_lines), None, capsys)
+    for fragment in ("OR and AND", "(0,0) lies exactly on the line of the first hidden unit",
+                     "shift b1 before part (b)"):
+        assert fragment in result.message
+    # the output unit's pre-activation 0 for the 0s of XOR: right with step(0) = 0, noted
+    result = expect_pass(xor_check(*OR_NAND, [1, 1], -1.0), None, capsys)
+    assert "(0,0) lies exactly on the output unit's line" in result.message and "shift b2" in result.message
+    expect_fail(xor_check(*(10 * np.asarray(a) for a in on_lines), "sigmoid"), None, capsys,
+                "(0,0) lies exactly on the line of the first hidden unit", "0.5 however steep", "shift b1")
+
+
+def test_xor_point_on_a_line_that_needs_step_0_is_1_is_named(capsys):
+    # would be XOR if step(0) were 1: the input (0,1) on the first hidden unit's line
     expect_fail(xor_check([[1, -1], [1, -1]], [-1.0, 1.5], [1, 1], -1.5), None, capsys,
-                "(0,1) lies exactly on the line of the first hidden unit")
+                "(0,1) lies exactly on the line of the first hidden unit", "only for a > 0", "shift b1")
     expect_fail(xor_check(*OR_NAND, [1, 1], -2.0), None, capsys,
-                "output unit's pre-activation is exactly 0 for the input (0,1)")
+                "(0,1) lies exactly on the output unit's line", "shift b2")
 
 
 def test_xor_bad_input_is_named(capsys):
@@ -114,8 +133,21 @@ def softmax_max(s):
 def test_cross_entropy_right_answers_pass(capsys):
     result = expect_pass(check_cross_entropy, stable, capsys)
     assert "4 hidden cases" in result.message
-    expect_pass(check_cross_entropy, cross_entropy, capsys)
     expect_pass(check_cross_entropy, lambda s, t: np.array([stable(s, t)]), capsys)
+
+
+def test_cross_entropy_that_calls_lib_is_refused(capsys):
+    import lib
+    from lib.functions import log_softmax
+
+    expect_fail(check_cross_entropy, cross_entropy, capsys, "calls lib.cross_entropy", "NumPy only")
+    expect_fail(check_cross_entropy, lambda s, t: lib.cross_entropy(s, t), capsys, "calls lib.cross_entropy")
+    expect_fail(check_cross_entropy, lambda s, t: -np.mean(log_softmax(s, axis=1)[np.arange(len(t)), t]),
+                capsys, "calls lib.log_softmax")
+    expect_fail(check_cross_entropy, lambda s, t: lib.SoftmaxWithLoss().forward(s, t), capsys,
+                "calls lib.SoftmaxWithLoss")
+    import sys
+    assert sys.getprofile() is None  # the checker's hook is gone afterwards
 
 
 def test_cross_entropy_typical_mistakes_are_named(capsys):
@@ -133,6 +165,26 @@ def test_cross_entropy_typical_mistakes_are_named(capsys):
     expect_fail(check_cross_entropy, lambda s, t: -np.mean(np.log(softmax_max(s))), capsys, "every class")
     expect_fail(check_cross_entropy, lambda s, t: -np.mean(s[n(len(t)), t]), capsys, "mean score")
     expect_fail(check_cross_entropy, lambda s, t: stable(s, t) + 0.1, capsys, "The loss is wrong on hidden case 1")
+
+
+def test_cross_entropy_with_a_constant_in_the_log_is_named(capsys):
+    n = np.arange
+    # Deep Learning from Scratch's np.log(y + 1e-7): off by 1e-5 on case 1, which must not print as equal numbers
+    result = expect_fail(check_cross_entropy, lambda s, t: -np.mean(np.log(softmax_max(s)[n(len(t)), t] + 1e-7)),
+                         capsys, "too small on hidden case 1", "np.log(y + 1e-07)", "compute ln y directly")
+    got, expected = result.message.split("(got ")[1].split(")")[0].split(", expected ")
+    assert got != expected
+    expect_fail(check_cross_entropy,
+                lambda s, t: -np.mean(np.log(np.clip(softmax_max(s)[n(len(t)), t], 1e-12, 1.0))), capsys,
+                "too small on hidden case 3", "np.clip(y, 1e-12, 1)")
+
+    def capped_elsewhere(s, t):  # right on the ordinary cases, capped at 50 per example
+        logy = s - s.max(axis=1, keepdims=True)
+        logy = logy - np.log(np.exp(logy).sum(axis=1, keepdims=True))
+        return -np.mean(np.maximum(logy[n(len(t)), t], -50.0))
+
+    expect_fail(check_cross_entropy, capped_elsewhere, capsys, "too small on hidden case 3",
+                "though right on the ordinary cases")
 
 
 def test_cross_entropy_stub_and_bad_returns(capsys):

@@ -3,11 +3,13 @@
 Like the other checkers, each one runs the reader's answer on fixed or hidden seeded cases, prints one sentence
 that names the likely mistake and returns a `CheckResult`. The file is split into one block per section.
 """
+import sys
 import textwrap
 
 import numpy as np
 
 from . import CheckResult, _fn_name, _num
+from .. import functions, layers
 from ..functions import cross_entropy, sigmoid, softmax
 
 __all__ = []
@@ -90,33 +92,46 @@ def _xor_arrays(W1, b1, W2, b2):
 
 
 def _on_a_line(a_hidden, a_out):
-    """A sentence if some input lies exactly on a unit's line (pre-activation 0), else None."""
+    """(unit, bias name, corner index) of the first input whose pre-activation is exactly 0, else None."""
     for j in range(2):
         zero = np.flatnonzero(a_hidden[:, j] == 0)
         if zero.size:
-            return (f"The input {_corner(zero[0])} lies exactly on the line of the {_ORDINAL[j]} hidden unit "
-                    "(its pre-activation is 0), where a step unit's output is only a convention; shift b1 so that "
-                    "every input lies clearly on one side.")
+            return f"the line of the {_ORDINAL[j]} hidden unit", "b1", int(zero[0])
     zero = np.flatnonzero(a_out == 0)
     if zero.size:
-        return (f"The output unit's pre-activation is exactly 0 for the input {_corner(zero[0])}, where a step "
-                "unit's output is only a convention; shift b2 so that no input lies on its line.")
+        return "the output unit's line", "b2", int(zero[0])
     return None
 
 
-def _diagnose_step(W1, b1, W2, b2):
-    """Run the step network on the four corners; return (passed, sentence)."""
+def _step_network(W1, b1, W2, b2, at_zero=0):
+    """The step network on the four corners, with step(0) = at_zero: (a_hidden (4, 2), h (4, 2), a_out (4,), y (4,))."""
+    def step(a):
+        return np.where(a == 0, at_zero, (a > 0).astype(int))
+
     a_hidden = XOR_INPUTS @ W1 + b1  # (4, 2)
-    h = (a_hidden > 0).astype(int)  # (4, 2)
+    h = step(a_hidden)  # (4, 2)
     a_out = h @ W2 + b2  # (4,)
-    y = (a_out > 0).astype(int)  # (4,)
+    return a_hidden, h, a_out, step(a_out)
+
+
+def _diagnose_step(W1, b1, W2, b2):
+    """Run the step network (step(0) = 0, as the exercise defines it) on the four corners; return (passed, sentence)."""
+    a_hidden, h, a_out, y = _step_network(W1, b1, W2, b2)
     gates = [gate_name(h[:, j]) for j in range(2)]
     on_line = _on_a_line(a_hidden, a_out)
-    if on_line:
-        return False, on_line
     if np.array_equal(y, XOR_TARGETS):
-        return True, (f"Passed: your hidden units compute {gates[0]} and {gates[1]}, and the output unit "
-                      "combines them into XOR (0,1,1,0) for the four inputs.")
+        message = (f"Passed: your hidden units compute {gates[0]} and {gates[1]}, and the output unit "
+                   "combines them into XOR (0,1,1,0) for the four inputs")
+        if on_line:
+            unit, bias, corner = on_line
+            message += (f"; the input {_corner(corner)} lies exactly on {unit}, which step(0) = 0 settles, "
+                        f"but a sigmoid gives 0.5 there however steep it is, so shift {bias} before part (b)")
+        return True, message + "."
+    if on_line and np.array_equal(_step_network(W1, b1, W2, b2, at_zero=1)[3], XOR_TARGETS):
+        unit, bias, corner = on_line
+        return False, (f"The input {_corner(corner)} lies exactly on {unit} (its pre-activation is 0), where "
+                       f"the step gives 0, since step(a) = 1 only for a > 0; shift {bias} so that every input "
+                       "lies clearly on one side.")
     if np.array_equal(y, 1 - XOR_TARGETS):
         return False, ("Your network computes XNOR (1,0,0,1), the opposite of XOR: flip the signs of W2 "
                        "and b2.")
@@ -168,25 +183,33 @@ def check_xor_network(W1, b1, W2, b2, activation="step"):
         passed, message = _diagnose_step(W1, b1, W2, b2)
         return _finish(passed, message)
 
-    h = sigmoid(XOR_INPUTS @ W1 + b1)  # (4, 2)
-    y = sigmoid(h @ W2 + b2)  # (4,)
+    a_hidden = XOR_INPUTS @ W1 + b1  # (4, 2)
+    h = sigmoid(a_hidden)  # (4, 2)
+    a_out = h @ W2 + b2  # (4,)
+    y = sigmoid(a_out)  # (4,)
     err = np.abs(y - XOR_TARGETS)
     worst = int(np.argmax(err))
     if err[worst] < XOR_TOL:
         outputs = ", ".join(f"{v:.2f}" for v in y)
         return _finish(True, f"Passed: your sigmoid network outputs {outputs} for the four inputs, each "
                              f"within {XOR_TOL} of XOR's 0, 1, 1, 0.")
-    rounded = (y > 0.5).astype(int)
     got = f"{y[worst]:.2f} for the input {_corner(worst)}"
+    on_line = _on_a_line(a_hidden, a_out)
+    if on_line:
+        unit, bias, corner = on_line
+        return _finish(False, f"Your network outputs {got}, and the input {_corner(corner)} lies exactly on "
+                              f"{unit} (its pre-activation is 0), where a sigmoid gives 0.5 however steep it is; "
+                              f"shift {bias} so that every input lies clearly on one side.")
+    rounded = (y > 0.5).astype(int)
     if np.array_equal(rounded, XOR_TARGETS):
         return _finish(False, f"Every output is on the right side of 0.5, but your network outputs {got}, not "
-                              f"within {XOR_TOL} of {XOR_TARGETS[worst]}: a sigmoid is a soft step, so make "
-                              "every unit steeper by scaling all weights and biases up (by 10, say).")
+                              f"within {XOR_TOL} of {XOR_TARGETS[worst]}: a sigmoid is a soft step, and yours are "
+                              "not yet steep enough to act like steps.")
     step_ok, _ = _diagnose_step(W1, b1, W2, b2)
     if step_ok:
-        return _finish(False, f"With step units these weights compute XOR, but the sigmoids are too soft: "
-                              f"your network outputs {got}; scale all weights and biases up (by 10, say) so "
-                              "that every sigmoid acts almost like a step.")
+        return _finish(False, f"With step units these weights compute XOR, but your sigmoid network outputs "
+                              f"{got}: a sigmoid is a soft step, far from 0 and 1 near its line, so make every "
+                              "unit act more like a step without moving its line.")
     return _finish(False, f"Rounded at 0.5, your sigmoid network computes {gate_name(rounded)} "
                           f"{_tuple(rounded)}, not XOR (0,1,1,0); get it right with step units first.")
 
@@ -202,6 +225,47 @@ def _ce_cases():
     cases.append((far, np.array([1, 2, 0])))
     cases.append((1000.0 + rng.standard_normal((5, 3)), rng.integers(0, 3, 5)))  # every score near 1000
     return cases
+
+
+# lib's own routes to the answer, by the code they run: a profile hook sees them under any name the reader uses.
+_LIB_LOSSES = {functions.log_softmax.__code__: "lib.log_softmax",
+               functions.cross_entropy.__code__: "lib.cross_entropy",
+               functions.mean_nll.__code__: "lib's mean_nll",
+               layers.SoftmaxWithLoss.forward.__code__: "lib.SoftmaxWithLoss"}
+
+
+def _call_watching_lib(fn, *args):
+    """fn(*args), and the name of the first of lib's loss functions it ran (or None)."""
+    seen = []
+
+    def hook(frame, event, arg):
+        if event == "call" and not seen and frame.f_code in _LIB_LOSSES:
+            seen.append(_LIB_LOSSES[frame.f_code])
+
+    previous = sys.getprofile()
+    sys.setprofile(hook)
+    try:
+        return fn(*args), (seen[0] if seen else None)
+    finally:
+        sys.setprofile(previous)
+
+
+_CAPS = [10.0 ** -k for k in range(4, 17)]  # the small constants readers add inside the log, 1e-4 ... 1e-16
+
+
+def _capped(value, s, t):
+    """The expression behind `value` if it is the loss with np.log(y + eps) or a y clipped at eps, else None."""
+    N = s.shape[0]
+    y = softmax(s, axis=1)[np.arange(N), t]  # (N,) the correct classes' probabilities
+    for eps in _CAPS:
+        forms = []
+        if np.isclose(value, -np.mean(np.log(y + eps)), rtol=1e-9):
+            forms.append(f"np.log(y + {eps:.0e})")
+        if np.isclose(value, -np.mean(np.log(np.maximum(y, eps))), rtol=1e-9) and np.any(y < eps):
+            forms.append(f"np.log(np.clip(y, {eps:.0e}, 1))")
+        if forms:
+            return " or ".join(forms)
+    return None
 
 
 def check_cross_entropy(fn):
@@ -222,13 +286,16 @@ def check_cross_entropy(fn):
                  + (", scores near 1000)" if big else ")"))
         try:
             with np.errstate(all="ignore"):
-                got = fn(s.copy(), t.copy())
+                got, used = _call_watching_lib(fn, s.copy(), t.copy())
         except NotImplementedError:
             return _finish(False, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet.")
         except Exception as e:  # the reader's bug, whatever it is, becomes one sentence
             text = str(e).strip().splitlines()[0] if str(e).strip() else ""
             detail = f" ({text[:147]})" if text else ""
             return _finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}.")
+        if used:
+            return _finish(False, f"{_fn_name(fn)} calls {used}, which already computes the answer; compute ln y "
+                                  "from the scores yourself, with NumPy only.")
         if got is None:
             return _finish(False, f"{_fn_name(fn)} returned None; expected the loss, one number.")
         try:
@@ -252,6 +319,17 @@ def check_cross_entropy(fn):
         if np.isclose(value, expected, rtol=1e-6, atol=1e-9):
             continue
         got_text = f"got {_num(value)}, expected {_num(expected)}"
+        if _num(value) == _num(expected):  # close enough to print the same: show the digits that differ
+            got_text = f"got {value:.10f}, expected {expected:.10f}"
+        cap = _capped(value, s, t)
+        if cap:
+            return _finish(False, f"The loss is too small {where} ({got_text}): it matches {cap}, a "
+                                  "constant in the log that changes the loss most where y is tiny, and caps it "
+                                  "there; compute ln y directly from the scores instead.")
+        if big and value < expected:
+            return _finish(False, f"The loss is too small {where} ({got_text}), though right on the ordinary "
+                                  "cases: something caps each example's loss, such as a constant added to y "
+                                  "before the log; compute ln y directly from the scores instead.")
         if np.isclose(value, N * expected, rtol=1e-6):
             return _finish(False, f"The loss is N = {N} times too large {where} ({got_text}): average over the "
                                   "batch, do not just sum.")
