@@ -1,4 +1,7 @@
 """The exercise checkers pass right answers and name the mistake in typical wrong ones, in one printed sentence."""
+import functools
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -16,6 +19,16 @@ run, expect_fail = checker_runs.run, checker_runs.expect_fail
 
 def expect_pass(checker, fn, capsys):
     result = checker_runs.expect_pass(checker, fn, capsys)
+    assert "4 hidden cases" in result.message, result.message
+
+
+# the convolution backward checkers print their sentence wrapped to the page's code column
+run_76 = functools.partial(checker_runs.run, width=76)
+expect_fail_76 = functools.partial(checker_runs.expect_fail, width=76)
+
+
+def expect_pass_76(checker, fn, capsys):
+    result = checker_runs.expect_pass(checker, fn, capsys, width=76)
     assert "4 hidden cases" in result.message, result.message
 
 
@@ -145,7 +158,7 @@ def conv1d_backward(x, w, dout, assign=False, outputs=None, to_x="w", to_w="x"):
 
 
 def test_conv1d_right(capsys):
-    expect_pass(check_conv1d_backward, conv1d_backward, capsys)
+    expect_pass_76(check_conv1d_backward, conv1d_backward, capsys)
 
 
 def test_conv1d_right_with_prints_and_float32(capsys):
@@ -156,7 +169,8 @@ def test_conv1d_right_with_prints_and_float32(capsys):
 
     result = check_conv1d_backward(chatty)
     printed = capsys.readouterr().out
-    assert result.passed and printed.count("debugging") == 4 and printed.endswith(result.message + "\n")
+    assert result.passed and printed.count("debugging") == 4
+    assert printed.startswith("debugging\n") and printed.endswith(textwrap.fill(result.message, 76) + "\n")
 
 
 @pytest.mark.parametrize("shortcut, name", [
@@ -167,7 +181,7 @@ def test_conv1d_right_with_prints_and_float32(capsys):
      "lib.conv1d_backward"),
 ])
 def test_conv1d_shortcuts_are_refused(shortcut, name, capsys):
-    expect_fail(check_conv1d_backward, shortcut, capsys, f"calls {name}", "one loop over the output positions")
+    expect_fail_76(check_conv1d_backward, shortcut, capsys, f"calls {name}", "one loop over the output positions")
 
 
 @pytest.mark.parametrize("wrong, fragments", [
@@ -191,7 +205,7 @@ def test_conv1d_shortcuts_are_refused(shortcut, name, capsys):
      ["dx has shape (5,); expected (7,)"]),
 ])
 def test_conv1d_wrong(wrong, fragments, capsys):
-    expect_fail(check_conv1d_backward, wrong, capsys, *fragments)
+    expect_fail_76(check_conv1d_backward, wrong, capsys, *fragments)
 
 
 # ---------------------------------------------------------------------------------------------- 2-D convolution
@@ -259,15 +273,15 @@ def by_forward(dout, x, w, pad, stride, *, dilated=True, rotate=True, swap_back=
 
 
 def test_conv2d_backward_right(capsys):
-    expect_pass(check_conv2d_backward, conv2d_backward, capsys)
+    expect_pass_76(check_conv2d_backward, conv2d_backward, capsys)
 
 
 def test_conv2d_backward_by_forward_right(capsys):
-    expect_pass(check_conv2d_backward, by_forward, capsys)
+    expect_pass_76(check_conv2d_backward, by_forward, capsys)
 
 
 def test_conv2d_backward_loop_of_the_section_right(capsys):
-    expect_pass(check_conv2d_backward, lambda d, x, w, p, s: naive_loop(d, x, w, p, s), capsys)
+    expect_pass_76(check_conv2d_backward, lambda d, x, w, p, s: naive_loop(d, x, w, p, s), capsys)
 
 
 def naive_loop(dout, x, w, pad, stride, assign=False, step=None, samples=None):
@@ -302,7 +316,7 @@ def naive_loop(dout, x, w, pad, stride, assign=False, step=None, samples=None):
      "lib.conv2d_backward"),
 ])
 def test_conv2d_backward_lib_backward_is_refused(shortcut, name, capsys):
-    result = expect_fail(check_conv2d_backward, shortcut, capsys, f"calls {name}",
+    result = expect_fail_76(check_conv2d_backward, shortcut, capsys, f"calls {name}",
                          "asks for the backward pass written with the forward convolution lib.conv2d")
     assert result.message.count(".") == 3  # one sentence: "lib.conv2d", "lib.conv2d_backward" and the end
 
@@ -314,7 +328,7 @@ def test_conv2d_backward_layer_backward_is_refused(capsys):
         dx = layer.backward(dout)
         return dx, layer.grads[0], layer.grads[1]
 
-    expect_fail(check_conv2d_backward, with_layer, capsys, "calls lib.Conv2D.backward")
+    expect_fail_76(check_conv2d_backward, with_layer, capsys, "calls lib.Conv2D.backward")
 
 
 def test_conv2d_backward_tripwire_leaves_lib_and_profiler_alone(capsys):
@@ -322,10 +336,10 @@ def test_conv2d_backward_tripwire_leaves_lib_and_profiler_alone(capsys):
 
     before = sys.getprofile()
     functions = (lib.conv2d_backward, conv.conv2d_backward, conv.conv2d_backward_loop, conv.conv1d_backward)
-    run(check_conv2d_backward, lambda d, x, w, p, s: lib.conv2d_backward(d, x, w, pad=p, stride=s), capsys)
+    run_76(check_conv2d_backward, lambda d, x, w, p, s: lib.conv2d_backward(d, x, w, pad=p, stride=s), capsys)
     assert sys.getprofile() is before
     assert (lib.conv2d_backward, conv.conv2d_backward, conv.conv2d_backward_loop, conv.conv1d_backward) == functions
-    expect_pass(check_conv2d_backward, conv2d_backward, capsys)  # and lib still works afterwards
+    expect_pass_76(check_conv2d_backward, conv2d_backward, capsys)  # and lib still works afterwards
 
 
 def with_changed(index, change):
@@ -376,7 +390,7 @@ def padded(dx, dout, x, w, pad, stride):
      ["dw has shape (2, 1, 6, 6)", "dilate dout (S - 1 zeros between its entries) before it slides"]),
 ])
 def test_conv2d_backward_wrong(wrong, fragments, capsys):
-    expect_fail(check_conv2d_backward, wrong, capsys, *fragments)
+    expect_fail_76(check_conv2d_backward, wrong, capsys, *fragments)
 
 
 def conv_assign_per_window(dout, x, w, pad, stride):
