@@ -203,6 +203,8 @@ def test_conv1d_shortcuts_are_refused(shortcut, name, capsys):
      ["dw looks like a mean over the output positions instead of a sum"]),
     (lambda x, w, d: (conv1d_backward(x, w, d)[0][1:-1], conv1d_backward(x, w, d)[1]),
      ["dx has shape (5,); expected (7,)"]),
+    (lambda x, w, d: conv1d_backward(x, w, d, outputs=lambda n: range(n + len(w) - 1)),
+     ["raised IndexError on hidden case 1 of 4", "visit the W - K + 1 = 5 outputs", "not the W = 7 inputs"]),
 ])
 def test_conv1d_wrong(wrong, fragments, capsys):
     expect_fail_76(check_conv1d_backward, wrong, capsys, *fragments)
@@ -260,16 +262,25 @@ def dilate(d, stride):
     return out
 
 
-def by_forward(dout, x, w, pad, stride, *, dilated=True, rotate=True, swap_back=True):
+def by_forward(dout, x, w, pad, stride, *, dilated=True, rotate=True, swap_back=True, swap_kernels=True,
+               full=True, pad_x=True, transpose_x=True, transpose_dout=True):
     """The exercise's solution, built from the forward lib.conv2d only, with typical mistakes switched on."""
     H, W = x.shape[2:]
     KH, KW = w.shape[2:]
     d = dilate(dout, stride) if dilated else dout
-    w_rot = (w[:, :, ::-1, ::-1] if rotate else w).transpose(1, 0, 2, 3)
-    dx = conv.conv2d(d, w_rot, pad=(KH - 1, KW - 1))[:, :, pad:pad + H, pad:pad + W]
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dw = conv.conv2d(xp.transpose(1, 0, 2, 3), d.transpose(1, 0, 2, 3))
+    w_rot = w[:, :, ::-1, ::-1] if rotate else w
+    w_rot = w_rot.transpose(1, 0, 2, 3) if swap_kernels else w_rot
+    dx = conv.conv2d(d, w_rot, pad=(KH - 1, KW - 1) if full else 0)[:, :, pad:pad + H, pad:pad + W]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad_x else x
+    dw = conv.conv2d(xp.transpose(1, 0, 2, 3) if transpose_x else xp,
+                     d.transpose(1, 0, 2, 3) if transpose_dout else d)
     return dx, dw.transpose(1, 0, 2, 3) if swap_back else dw, dout.sum(axis=(0, 2, 3))
+
+
+def dx_by_forward_dw_of(**mistake):
+    """dx right, dw from the exercise's solution with one mistake switched on."""
+    return lambda d, x, w, p, s: (by_forward(d, x, w, p, s)[0], by_forward(d, x, w, p, s, **mistake)[1],
+                                  d.sum(axis=(0, 2, 3)))
 
 
 def test_conv2d_backward_right(capsys):
@@ -388,6 +399,23 @@ def padded(dx, dout, x, w, pad, stride):
      ["dx has shape (2, 1, 5, 5); expected (2, 1, 7, 7)", "with stride S = 2, dilate dout first"]),
     (lambda d, x, w, p, s: (by_forward(d, x, w, p, s)[0],) + by_forward(d, x, w, p, s, dilated=False)[1:],
      ["dw has shape (2, 1, 6, 6)", "dilate dout (S - 1 zeros between its entries) before it slides"]),
+    # slips of the exercise's solution that make lib.conv2d raise, or give a shape that names them
+    (lambda d, x, w, p, s: by_forward(d, x, w, p, s, swap_kernels=False),
+     ["raised ValueError on hidden case 1 of 4", "input with 4 channels and kernels that expect 3 (F and C)",
+      "for dx", "swap the first two axes of the rotated kernels too"]),
+    (lambda d, x, w, p, s: by_forward(d, x, w, p, s, full=False),
+     ["dx has shape (2, 3, 1, 1); expected (2, 3, 5, 5)", "full convolution", "KH - 1 = 2 and KW - 1 = 2 zeros"]),
+    (dx_by_forward_dw_of(pad_x=False),
+     ["raised ValueError on hidden case 2 of 4", "kernel (the dilated dout) larger than x",
+      "pad x with P = 1 zeros on each side first"]),
+    (lambda d, x, w, p, s: by_forward(d, x, w, p, s) if s == 1 else dx_by_forward_dw_of(pad_x=False)(d, x, w, p, s),
+     ["dw has shape (2, 1, 1, 1); expected (2, 1, 3, 3)", "pad x with P = 1 zeros"]),
+    (dx_by_forward_dw_of(transpose_dout=False), ["2 channels and kernels that expect 4 (N and F)",
+                                                 "transpose it to (F, N, OH, OW)"]),
+    (dx_by_forward_dw_of(transpose_x=False), ["3 channels and kernels that expect 2 (C and N)",
+                                              "transpose x to (C, N, H + 2P, W + 2P)"]),
+    (dx_by_forward_dw_of(transpose_x=False, transpose_dout=False),
+     ["3 channels and kernels that expect 4 (C and F)", "transpose x to (C, N, H + 2P, W + 2P) and dout"]),
 ])
 def test_conv2d_backward_wrong(wrong, fragments, capsys):
     expect_fail_76(check_conv2d_backward, wrong, capsys, *fragments)

@@ -169,8 +169,11 @@ def _compare(fn, name, got, expected, note, case, k, n_cases, hints):
     return f"{wrong}."
 
 
-def _run(fn, who, cases, notes, hints=(), reference="lib and a numerical gradient"):
-    """Call `fn` on every case and compare its outputs; print and return the first problem, or a pass."""
+def _run(fn, who, cases, notes, hints=(), reference="lib and a numerical gradient", on_error=None):
+    """Call `fn` on every case and compare its outputs; print and return the first problem, or a pass.
+
+    `on_error(e, case, head)`, if given, may turn an exception into a sentence that names the likely bug; `head`
+    is "`fn` raised ValueError on hidden case k of n (shapes)", to be continued after a colon."""
     bad = _check_callable(fn, who)
     if bad is not None:
         return bad
@@ -184,8 +187,11 @@ def _run(fn, who, cases, notes, hints=(), reference="lib and a numerical gradien
             text = str(e).strip().splitlines()[0] if str(e).strip() else ""
             text = text if len(text) <= 150 else text[:147] + "..."
             detail = f" ({text})" if text else ""
-            return _finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} on hidden case {k} of "
-                                  f"{len(cases)} ({case.describe()}).")
+            where = f"on hidden case {k} of {len(cases)} ({case.describe()})"
+            named = None
+            if on_error is not None:
+                named = on_error(e, case, f"{_fn_name(fn)} raised {type(e).__name__} {where}")
+            return _finish(False, named or f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}.")
         outputs, problem = _as_outputs(fn, ret, case.expected)
         if problem:
             return _finish(False, problem)
@@ -483,8 +489,16 @@ def _check_conv1d_backward(fn):
                 "i.e. dw[k] = sum_i x[i + k] dout[i], the correlation of x with dout."),
         _mean_instead_of_sum({"dw"}, {"over the output positions": "OW"}),
     ]
+
+    def on_error(e, case, head):
+        c = case.context
+        if isinstance(e, IndexError) and f"with size {c['OW']}" in str(e):
+            return (f"{head}: dout has one entry per output, so the loop must visit the W - K + 1 = {c['OW']} "
+                    f"outputs, i in range(len(dout)), not the W = {len(c['x'])} inputs.")
+        return None
+
     notes = {"dx": "the shape of x", "dw": "the shape of w"}
-    return _run(fn, "check_conv1d_backward", cases, notes, hints)
+    return _run(fn, "check_conv1d_backward", cases, notes, hints, on_error=on_error)
 
 
 # (N, C, H, W, F, KH, KW, pad, stride): different sizes, paddings and strides, non-square kernels and images;
@@ -594,6 +608,16 @@ def _check_conv2d_backward(fn):
                 return (f"dw has shape {_shape(got.shape)}; expected {_shape(expected.shape)} (the shape of w): "
                         f"with stride S = {S}, dilate dout (S - 1 zeros between its entries) before it slides "
                         "over the padded input as a kernel.")
+            if P > 0 and got.shape[2:] == (c["KH"] - 2 * P, c["KW"] - 2 * P):
+                return _unpadded_x(got.shape, expected.shape, P)
+        if name == "dx":
+            # a valid instead of a full convolution of the (dilated) dout, cropped [P:P + H] or not
+            valid = [(o - 1) * S + 1 - k + 1 for o, k in ((c["OH"], c["KH"]), (c["OW"], c["KW"]))]
+            cropped = tuple(max(0, min(v, P + n) - P) for v, n in zip(valid, (c["H"], c["W"])))
+            if got.shape[2:] in (tuple(valid), cropped):
+                return (f"dx has shape {_shape(got.shape)}; expected {_shape(expected.shape)} (the shape of x): "
+                        f"the gradient to the input is a full convolution, so pad the (dilated) dout with "
+                        f"KH - 1 = {c['KH'] - 1} and KW - 1 = {c['KW'] - 1} zeros before the forward conv2d.")
         if name == "db" and got.size != expected.size:
             return (f"db has shape {_shape(got.shape)}; expected {_shape(expected.shape)}, one entry per kernel: "
                     "b[f] is added at every position (i, j) of every sample n, so sum dout over the axes 0, 2 "
@@ -648,8 +672,47 @@ def _check_conv2d_backward(fn):
                 "dw is flipped in both spatial axes: dw[f, c, p, q] = sum over n, i, j of "
                 "x_padded[n, c, i*S + p, j*S + q] dout[n, f, i, j]."),
     ]
+
+    def on_error(e, case, head):
+        """Name the typical slips of the backward pass written with the forward conv2d from lib.conv2d's errors."""
+        import re
+
+        c = case.context
+        N, C, F, P = c["N"], c["w"].shape[1], c["F"], c["pad"]
+        m = re.match(r"conv2d: input has (\d+) channels, kernel expects (\d+)", str(e))
+        if isinstance(e, ValueError) and m:
+            got = f"{head}: lib.conv2d got an input with {m.group(1)} channels and kernels that expect {m.group(2)}"
+            # (channels of conv2d's input, channels its kernels expect) -> the slip; the hidden cases' first
+            # one has N, C and F all different, and a channel mismatch shows there whatever the sizes
+            slips = [((F, C), "F and C", "for dx, the F channels of dout are the input channels, so swap the "
+                      "first two axes of the rotated kernels too, w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3) of "
+                      "shape (C, F, KH, KW)."),
+                     ((N, F), "N and F", "for dw, dout plays F kernels over the N samples, so transpose it to "
+                      "(F, N, OH, OW) as well as x to (C, N, H + 2P, W + 2P)."),
+                     ((C, N), "C and N", "for dw, transpose x to (C, N, H + 2P, W + 2P) as well as dout to "
+                      "(F, N, OH, OW), so that the N samples are the channels conv2d sums over."),
+                     ((C, F), "C and F", "for dw, transpose x to (C, N, H + 2P, W + 2P) and dout to "
+                      "(F, N, OH, OW), so that the N samples are the channels conv2d sums over.")]
+            for key, letters, fix in slips:
+                if (int(m.group(1)), int(m.group(2))) == key:
+                    return f"{got} ({letters}): {fix}"
+        m = re.match(r"conv2d: kernel \((\d+), (\d+)\) is larger than padded input \((\d+), (\d+)\)", str(e))
+        if isinstance(e, ValueError) and m and P > 0 and (int(m.group(3)), int(m.group(4))) == (c["H"], c["W"]):
+            return f"{head}: lib.conv2d got a kernel (the dilated dout) larger than x; {_unpadded_x_advice(P)}"
+        return None
+
     notes = {"dx": "the shape of x", "dw": "the shape of w", "db": "(F,), one entry per output channel"}
-    return _run(fn, "check_conv2d_backward", cases, notes, hints)
+    return _run(fn, "check_conv2d_backward", cases, notes, hints, on_error=on_error)
+
+
+def _unpadded_x_advice(P):
+    return (f"for dw, pad x with P = {P} zeros on each side first, since the dilated dout slides over the padded "
+            "input that the forward pass saw.")
+
+
+def _unpadded_x(shape, expected_shape, P):
+    return (f"dw has shape {_shape(shape)}; expected {_shape(expected_shape)} (the shape of w): "
+            + _unpadded_x_advice(P))
 
 
 def _conv2d_loop_backward(dout, x, w, pad, stride, *, assign=False, per_window=False, step=None, samples=None):
