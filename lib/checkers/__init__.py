@@ -169,8 +169,11 @@ def _compare(fn, name, got, expected, note, case, k, n_cases, hints):
     return f"{wrong}."
 
 
-def _run(fn, who, cases, notes, hints=(), reference="lib and a numerical gradient"):
-    """Call `fn` on every case and compare its outputs; print and return the first problem, or a pass."""
+def _run(fn, who, cases, notes, hints=(), reference="lib and a numerical gradient", on_error=None):
+    """Call `fn` on every case and compare its outputs; print and return the first problem, or a pass.
+
+    `on_error(e, case, head)`, if given, may turn an exception into a sentence that names the likely bug; `head`
+    is "`fn` raised ValueError on hidden case k of n (shapes)", to be continued after a colon."""
     bad = _check_callable(fn, who)
     if bad is not None:
         return bad
@@ -184,8 +187,11 @@ def _run(fn, who, cases, notes, hints=(), reference="lib and a numerical gradien
             text = str(e).strip().splitlines()[0] if str(e).strip() else ""
             text = text if len(text) <= 150 else text[:147] + "..."
             detail = f" ({text})" if text else ""
-            return _finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} on hidden case {k} of "
-                                  f"{len(cases)} ({case.describe()}).")
+            where = f"on hidden case {k} of {len(cases)} ({case.describe()})"
+            named = None
+            if on_error is not None:
+                named = on_error(e, case, f"{_fn_name(fn)} raised {type(e).__name__} {where}")
+            return _finish(False, named or f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}.")
         outputs, problem = _as_outputs(fn, ret, case.expected)
         if problem:
             return _finish(False, problem)
@@ -326,34 +332,173 @@ def _conv():
 
 
 def _conv1d_grads(conv, x, w, dout):
-    """Gradients of out = correlate1d(x, w): dx is a full convolution of dout with w, dw a correlation of x with dout."""
-    return conv.convolve1d(dout, w, mode="full"), conv.correlate1d(x, dout)  # (L,), (K,)
+    """Gradients of y = correlate1d(x, w): dx is a full convolution of dout with w, dw a correlation of x with dout."""
+    return conv.convolve1d(dout, w, mode="full"), conv.correlate1d(x, dout)  # (W,), (K,)
+
+
+def _conv1d_loop(x, w, dout, *, assign=False, outputs=None, dx_through="w", dw_through="x"):
+    """A loop over the outputs as the exercise asks, with typical mistakes switched on: `=` instead of `+=`,
+    only some outputs visited, or the gradient sent through the wrong factor (dout * x to dx, dout * w to dw)."""
+    K = len(w)
+    dx, dw = np.zeros_like(x), np.zeros_like(w)
+    for i in (range(len(dout)) if outputs is None else outputs):
+        to_x = dout[i] * (w if dx_through == "w" else x[i:i + K])
+        to_w = dout[i] * (x[i:i + K] if dw_through == "x" else w)
+        if assign:
+            dx[i:i + K], dw[:] = to_x, to_w
+        else:
+            dx[i:i + K] += to_x
+            dw += to_w
+    return dx, dw
+
+
+def _conv1d_variants(x, w, dout):
+    """Typical wrong (dx, dw) of the exercise's loop, keyed by mistake."""
+    OW = len(dout)
+    return {"assign": _conv1d_loop(x, w, dout, assign=True),
+            "no last": _conv1d_loop(x, w, dout, outputs=range(OW - 1)),
+            "no first": _conv1d_loop(x, w, dout, outputs=range(1, OW)),
+            "swapped": _conv1d_loop(x, w, dout, dx_through="x", dw_through="w")}
+
+
+def _watching_calls(forbidden):
+    """Context manager yielding a list that collects the names of `forbidden` functions ({code: name}) called."""
+    import contextlib
+    import sys
+
+    @contextlib.contextmanager
+    def watch():
+        seen = []
+
+        def hook(frame, event, arg):
+            if event == "call" and not seen and frame.f_code in forbidden:
+                seen.append(forbidden[frame.f_code])
+
+        old = sys.getprofile()
+        sys.setprofile(hook)
+        try:
+            yield seen
+        finally:
+            sys.setprofile(old)
+    return watch()
+
+
+def _code_of(f):
+    """The Python code object that runs when f is called (NumPy's dispatchers wrap a Python implementation)."""
+    f = getattr(f, "_implementation", f)
+    return getattr(f, "__code__", None)
+
+
+def _refuse_calls(fn, cases, forbidden, sentence):
+    """Run fn on every case (its prints hidden) while watching for the functions in `forbidden` ({function: name});
+    return a failed CheckResult whose message is sentence(name) if fn called one, else None."""
+    import contextlib
+    import io
+
+    if not callable(fn):
+        return None
+    codes = {_code_of(f): name for f, name in forbidden.items() if _code_of(f) is not None}
+    for case in cases:
+        args = [np.copy(v) if isinstance(v, np.ndarray) else v for v in case.inputs.values()]
+        with contextlib.redirect_stdout(io.StringIO()), _watching_calls(codes) as seen:
+            try:
+                fn(*args)
+            except Exception:  # noqa: BLE001 - the checker's main pass reports the reader's errors
+                pass
+        if seen:
+            return _finish(False, sentence(seen[0]))
+    return None
+
+
+def _print_wrapped(checker, fn, width=76):
+    """Run checker(fn), printing whatever fn prints as it is and the checker's sentence wrapped to `width` (the
+    page's code column)."""
+    import contextlib
+    import io
+    import textwrap
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        result = checker(fn)
+    printed = buffer.getvalue()
+    if printed.endswith(result.message + "\n"):
+        printed = printed[:-len(result.message) - 1]
+    print(printed, end="")
+    print(textwrap.fill(result.message, width, break_long_words=False, break_on_hyphens=False))
+    return result
 
 
 def check_conv1d_backward(fn):
-    """Check fn(x, w, dout) -> (dx, dw) for the 1-D valid cross-correlation out[i] = sum_k x[i + k] w[k]."""
+    """Check fn(x, w, dout) -> (dx, dw) for the 1-D valid cross-correlation y[i] = sum_k x[i + k] w[k],
+    written as one loop over the outputs (np.convolve, np.correlate and lib's versions are refused)."""
+    return _print_wrapped(_check_conv1d_backward, fn)
+
+
+def _check_conv1d_backward(fn):
     conv = _conv()
     rng = np.random.default_rng(404)
     cases = []
-    for L, K in [(7, 3), (5, 2), (9, 4), (6, 6)]:
-        x, w, dout = rng.standard_normal(L), rng.standard_normal(K), rng.standard_normal(L - K + 1)
+    for W, K in [(7, 3), (5, 2), (9, 4), (6, 6)]:
+        x, w, dout = rng.standard_normal(W), rng.standard_normal(K), rng.standard_normal(W - K + 1)
         dx, dw = _conv1d_grads(conv, x, w, dout)
         expected = _verified("check_conv1d_backward", {"dx": dx, "dw": dw},
                              lambda: float(np.sum(conv.correlate1d(x, w) * dout)), {"dx": x, "dw": w})
-        cases.append(_Case({"x": x, "w": w, "dout": dout}, expected, x=x, w=w, dout=dout, K=K))
+        cases.append(_Case({"x": x, "w": w, "dout": dout}, expected, x=x, w=w, dout=dout, K=K, OW=W - K + 1,
+                           wrong=_conv1d_variants(x, w, dout)))
+
+    forbidden = {np.convolve: "np.convolve", np.correlate: "np.correlate", conv.convolve1d: "lib.convolve1d",
+                 conv.correlate1d: "lib.correlate1d", conv.conv1d_backward: "lib.conv1d_backward"}
+    refused = _refuse_calls(fn, cases, forbidden, lambda name: (
+        f"{_fn_name(fn)} calls {name}, which gives the answer without the loop; this exercise asks for one loop "
+        "over the output positions i that adds dout[i] * w into dx[i:i + K] and dout[i] * x[i:i + K] into dw."))
+    if refused is not None:
+        return refused
+
+    def missed(first_or_last):
+        def hint(name, got, expected, case):
+            wrong = case.context["wrong"][f"no {first_or_last}"][0 if name == "dx" else 1]
+            if got.shape != expected.shape or _close(got, expected) or not _close(got, wrong):
+                return None
+            i = 0 if first_or_last == "first" else case.context["OW"] - 1
+            return (f"{name} misses the contribution of the {first_or_last} output y[{i}]: the loop must visit "
+                    f"all W - K + 1 = {case.context['OW']} outputs, i in range(len(dout)).")
+        return hint
+
     hints = [
+        _equals("dx", lambda c: c["wrong"]["assign"][0],
+                "dx looks like `=` instead of `+=`: neighbouring windows overlap, so an input cell that lies in "
+                "several windows must add up what every one of them sends back (dx[i:i + K] += dout[i] * w)."),
+        _equals("dw", lambda c: c["wrong"]["assign"][1],
+                "dw holds only the last window's share, as with `=` instead of `+=`: the same kernel is used at "
+                "every output, so its gradient is the sum over all outputs (dw += dout[i] * x[i:i + K])."),
+        missed("last"),
+        missed("first"),
+        _equals("dx", lambda c: c["wrong"]["swapped"][0],
+                "dx multiplies dout by the input window; the gradient to x comes back through the weights that "
+                "multiplied it, so output i sends dout[i] * w to x[i:i + K]."),
+        _equals("dw", lambda c: c["wrong"]["swapped"][1],
+                "dw multiplies dout by the kernel; the gradient to w comes back through the inputs each weight "
+                "multiplied, so output i sends dout[i] * x[i:i + K] to dw."),
         _equals("dx", lambda c: _conv1d_grads(conv, c["x"], c["w"][::-1], c["dout"])[0],
-                "dx uses the kernel the wrong way round: x3 receives d1*w3 + d2*w2 + d3*w1, which is "
-                "np.convolve(dout, w) (a full correlation of dout with the flipped kernel), not "
-                "np.correlate(dout, w, 'full')."),
+                "dx uses the kernel reversed: output i sends dout[i] * w, with w as it is, back to its window "
+                "x[i:i + K], so x3 receives d1*w3 + d2*w2 + d3*w1 (the full convolution np.convolve(dout, w))."),
         _equals("dw", lambda c: _conv1d_grads(conv, c["x"], c["w"], c["dout"])[1][::-1],
                 "dw is reversed: w1 collects x1*d1 + x2*d2 + x3*d3, i.e. dw[k] = sum_i x[i + k] dout[i]."),
         _equals("dw", lambda c: conv.correlate1d(c["x"], c["dout"][::-1]),
-                "dw pairs x with dout in reverse order (a convolution, np.convolve(x, dout, 'valid')); w1 collects "
-                "x1*d1 + x2*d2 + x3*d3, i.e. dw = np.correlate(x, dout, 'valid')."),
+                "dw pairs x with dout in reverse order (a convolution); w1 collects x1*d1 + x2*d2 + x3*d3, "
+                "i.e. dw[k] = sum_i x[i + k] dout[i], the correlation of x with dout."),
+        _mean_instead_of_sum({"dw"}, {"over the output positions": "OW"}),
     ]
+
+    def on_error(e, case, head):
+        c = case.context
+        if isinstance(e, IndexError) and f"with size {c['OW']}" in str(e):
+            return (f"{head}: dout has one entry per output, so the loop must visit the W - K + 1 = {c['OW']} "
+                    f"outputs, i in range(len(dout)), not the W = {len(c['x'])} inputs.")
+        return None
+
     notes = {"dx": "the shape of x", "dw": "the shape of w"}
-    return _run(fn, "check_conv1d_backward", cases, notes, hints)
+    return _run(fn, "check_conv1d_backward", cases, notes, hints, on_error=on_error)
 
 
 # (N, C, H, W, F, KH, KW, pad, stride): different sizes, paddings and strides, non-square kernels and images;
@@ -399,14 +544,19 @@ def check_conv2d_forward(fn):
 
 
 def check_conv2d_backward(fn):
-    """Check fn(dout, x, w, pad, stride) -> (dx, dw, db) for a 2-D convolution layer."""
+    """Check fn(dout, x, w, pad, stride) -> (dx, dw, db) for a 2-D convolution layer, computed by the reader
+    (a call of lib's ready-made backward passes is refused)."""
+    return _print_wrapped(_check_conv2d_backward, fn)
+
+
+def _check_conv2d_backward(fn):
     conv = _conv()
     rng = np.random.default_rng(606)
     cases = []
     for N, C, H, W, F, KH, KW, pad, stride in _CONV2D_CASES:
         x, w, b = rng.standard_normal((N, C, H, W)), rng.standard_normal((F, C, KH, KW)), rng.standard_normal(F)
-        out = conv.conv2d(x, w, b, pad=pad, stride=stride)
-        dout = rng.standard_normal(out.shape)
+        y = conv.conv2d(x, w, b, pad=pad, stride=stride)
+        dout = rng.standard_normal(y.shape)
         dx, dw, db = conv.conv2d_backward(dout, x, w, pad=pad, stride=stride)
 
         def loss(x=x, w=w, b=b, dout=dout, pad=pad, stride=stride):
@@ -414,9 +564,65 @@ def check_conv2d_backward(fn):
 
         expected = _verified("check_conv2d_backward", {"dx": dx, "dw": dw, "db": db}, loss,
                              {"dx": x, "dw": w, "db": b})
-        OH, OW = out.shape[2:]
+        OH, OW = y.shape[2:]
         cases.append(_Case({"dout": dout, "x": x, "w": w, "pad": pad, "stride": stride}, expected,
-                           x=x, w=w, dout=dout, pad=pad, stride=stride, N=N, NOHOW=N * OH * OW))
+                           x=x, w=w, dout=dout, pad=pad, stride=stride, N=N, F=F, H=H, W=W, KH=KH, KW=KW,
+                           OH=OH, OW=OW, NOHOW=N * OH * OW, wrong=_conv2d_variants(dout, x, w, pad, stride)))
+
+    ready = "lib's ready-made backward pass"
+    forbidden = {conv.conv2d_backward: f"lib.conv2d_backward, {ready}",
+                 conv.conv2d_backward_loop: f"lib.conv2d_backward_loop, {ready}",
+                 conv.conv1d_backward: f"lib.conv1d_backward, {ready}",
+                 conv.Conv2D.backward: f"lib.Conv2D.backward, {ready}",
+                 conv.conv_transpose2d: "lib.conv_transpose2d, lib's ready-made gradient to the input"}
+    refused = _refuse_calls(fn, cases, forbidden, lambda name: (
+        f"{_fn_name(fn)} calls {name}; this exercise asks for the backward pass "
+        "written with the forward convolution lib.conv2d (plus padding, dilation, slicing and transposes), "
+        "so that you see every gradient come out of a forward convolution."))
+    if refused is not None:
+        return refused
+
+    def wrong_shape(name, got, expected, case):
+        c = case.context
+        if got.shape == expected.shape:
+            return None
+        S, P = c["stride"], c["pad"]
+        if name == "dx" and S > 1:
+            # the full convolution of an undilated dout is OH + KH - 1 tall; cropping [P:P + H] then cuts it
+            undilated = tuple(max(0, min(o + k - 1, P + n) - P) for o, k, n in
+                              ((c["OH"], c["KH"], c["H"]), (c["OW"], c["KW"], c["W"])))
+            if got.shape[2:] == undilated:
+                return (f"dx has shape {_shape(got.shape)}; expected {_shape(expected.shape)} (the shape of x): "
+                        f"with stride S = {S}, dilate dout first (S - 1 zeros between its entries), then take the "
+                        "full convolution and crop the padding.")
+        if name == "dw":
+            F, C = expected.shape[:2]
+            if got.shape == (c["N"],) + expected.shape:
+                return (f"dw has shape {_shape(got.shape)}, one kernel gradient per sample; the kernels are shared "
+                        f"by the whole batch, so sum over the batch axis to get {_shape(expected.shape)}.")
+            if got.shape == (C, F) + expected.shape[2:] and _close(got.transpose(1, 0, 2, 3), expected):
+                return (f"dw has the right values in the order (C, F, KH, KW) = {_shape(got.shape)}; transpose "
+                        f"the first two axes back to (F, C, KH, KW) = {_shape(expected.shape)}.")
+            undilated = (c["H"] + 2 * P - c["OH"] + 1, c["W"] + 2 * P - c["OW"] + 1)
+            if S > 1 and got.shape[2:] == undilated:
+                return (f"dw has shape {_shape(got.shape)}; expected {_shape(expected.shape)} (the shape of w): "
+                        f"with stride S = {S}, dilate dout (S - 1 zeros between its entries) before it slides "
+                        "over the padded input as a kernel.")
+            if P > 0 and got.shape[2:] == (c["KH"] - 2 * P, c["KW"] - 2 * P):
+                return _unpadded_x(got.shape, expected.shape, P)
+        if name == "dx":
+            # a valid instead of a full convolution of the (dilated) dout, cropped [P:P + H] or not
+            valid = [(o - 1) * S + 1 - k + 1 for o, k in ((c["OH"], c["KH"]), (c["OW"], c["KW"]))]
+            cropped = tuple(max(0, min(v, P + n) - P) for v, n in zip(valid, (c["H"], c["W"])))
+            if got.shape[2:] in (tuple(valid), cropped):
+                return (f"dx has shape {_shape(got.shape)}; expected {_shape(expected.shape)} (the shape of x): "
+                        f"the gradient to the input is a full convolution, so pad the (dilated) dout with "
+                        f"KH - 1 = {c['KH'] - 1} and KW - 1 = {c['KW'] - 1} zeros before the forward conv2d.")
+        if name == "db" and got.size != expected.size:
+            return (f"db has shape {_shape(got.shape)}; expected {_shape(expected.shape)}, one entry per kernel: "
+                    "b[f] is added at every position (i, j) of every sample n, so sum dout over the axes 0, 2 "
+                    "and 3.")
+        return None
 
     def padded_dx(name, got, expected, case):
         p = case.context["pad"]
@@ -426,21 +632,140 @@ def check_conv2d_backward(fn):
                     f"{_shape(expected.shape)} (the shape of x), so drop the padding (P = {p}) on each side.")
         return None
 
+    def wrong(name, key, message):
+        """Hint: `name` equals the mistaken loop's output `key` (where that mistake can be told apart)."""
+        def hint(output, got, expected, case):
+            guess = case.context["wrong"][key][0 if name == "dx" else 1]
+            if output != name or guess is None or _close(got, expected):
+                return None
+            return message if got.shape == guess.shape and _close(got, guess) else None
+        return hint
+
+    overwrite = ("looks like `=` instead of `+=`: windows overlap (and every kernel f sends its own share), so "
+                 "each cell must add up what every window and kernel sends back")
     hints = [
         padded_dx,
+        wrong_shape,
         _mean_instead_of_sum({"db", "dw"}, {"over the batch and all output positions": "NOHOW",
                                             "over the batch": "N"}),
-        _equals("dx", lambda c: conv.conv2d_backward(c["dout"], c["x"], c["w"][:, :, ::-1, ::-1].copy(),
-                                                     pad=c["pad"], stride=c["stride"])[0],
-                "dx uses the kernel rotated by 180 degrees the wrong way: each dout[n, f, i, j] goes back to its "
-                "input window multiplied by w[f] as it is (dx is a full correlation of dout with the rotated kernel)."),
-        _equals("dw", lambda c: conv.conv2d_backward(c["dout"], c["x"], c["w"], pad=c["pad"],
-                                                     stride=c["stride"])[1][:, :, ::-1, ::-1],
+        wrong("dx", "assign", f"dx {overwrite} (dx_padded[n, :, rows, cols] += dout[n, f, i, j] * w[f])."),
+        wrong("dx", "assign window", f"dx {overwrite} (dx_padded[n, :, rows, cols] += dout[n, f, i, j] * w[f])."),
+        wrong("dx", "no stride",
+              "dx looks as if the stride were ignored in the scatter: output cell (i, j) read the window that "
+              "starts at row i*S and column j*S of the padded input, so its gradient goes back there."),
+        _equals("dx", lambda c: c["wrong"]["rotated"],
+                "dx is what the kernel gives without its 180-degree rotation (or rotated twice): the full "
+                "convolution with the forward conv2d needs w[:, :, ::-1, ::-1] with F and C swapped, while a loop "
+                "sends dout[n, f, i, j] * w[f], w as it is, back to its window."),
+        wrong("dw", "assign", "dw holds the share of one window only, as with `=` instead of `+=`: the kernels "
+                              "are shared by every position and every sample, so their gradient is a sum."),
+        wrong("dw", "assign window", "dw holds the share of the last window only, as with `=` instead of `+=`: "
+                                     "the kernels are shared by every position, so their gradient is a sum."),
+        wrong("dw", "first sample", "dw is the gradient of the first sample alone: the kernels are shared by "
+                                    "the whole batch, so add up the contributions of all N samples."),
+        wrong("dw", "last sample", "dw is the gradient of the last sample alone: the kernels are shared by "
+                                   "the whole batch, so add up the contributions of all N samples."),
+        wrong("dw", "no stride",
+              "dw looks as if the stride were ignored: output cell (i, j) saw the window that starts at row i*S "
+              "and column j*S of the padded input, and that window is what dout[n, f, i, j] multiplies."),
+        _equals("dw", lambda c: c["wrong"]["flipped dw"],
                 "dw is flipped in both spatial axes: dw[f, c, p, q] = sum over n, i, j of "
                 "x_padded[n, c, i*S + p, j*S + q] dout[n, f, i, j]."),
     ]
+
+    def on_error(e, case, head):
+        """Name the typical slips of the backward pass written with the forward conv2d from lib.conv2d's errors."""
+        import re
+
+        c = case.context
+        N, C, F, P = c["N"], c["w"].shape[1], c["F"], c["pad"]
+        m = re.match(r"conv2d: input has (\d+) channels, kernel expects (\d+)", str(e))
+        if isinstance(e, ValueError) and m:
+            got = f"{head}: lib.conv2d got an input with {m.group(1)} channels and kernels that expect {m.group(2)}"
+            # (channels of conv2d's input, channels its kernels expect) -> the slip; the hidden cases' first
+            # one has N, C and F all different, and a channel mismatch shows there whatever the sizes
+            slips = [((F, C), "F and C", "for dx, the F channels of dout are the input channels, so swap the "
+                      "first two axes of the rotated kernels too, w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3) of "
+                      "shape (C, F, KH, KW)."),
+                     ((N, F), "N and F", "for dw, dout plays F kernels over the N samples, so transpose it to "
+                      "(F, N, OH, OW) as well as x to (C, N, H + 2P, W + 2P)."),
+                     ((C, N), "C and N", "for dw, transpose x to (C, N, H + 2P, W + 2P) as well as dout to "
+                      "(F, N, OH, OW), so that the N samples are the channels conv2d sums over."),
+                     ((C, F), "C and F", "for dw, transpose x to (C, N, H + 2P, W + 2P) and dout to "
+                      "(F, N, OH, OW), so that the N samples are the channels conv2d sums over.")]
+            for key, letters, fix in slips:
+                if (int(m.group(1)), int(m.group(2))) == key:
+                    return f"{got} ({letters}): {fix}"
+        m = re.match(r"conv2d: kernel \((\d+), (\d+)\) is larger than padded input \((\d+), (\d+)\)", str(e))
+        if isinstance(e, ValueError) and m and P > 0 and (int(m.group(3)), int(m.group(4))) == (c["H"], c["W"]):
+            return f"{head}: lib.conv2d got a kernel (the dilated dout) larger than x; {_unpadded_x_advice(P)}"
+        return None
+
     notes = {"dx": "the shape of x", "dw": "the shape of w", "db": "(F,), one entry per output channel"}
-    return _run(fn, "check_conv2d_backward", cases, notes, hints)
+    return _run(fn, "check_conv2d_backward", cases, notes, hints, on_error=on_error)
+
+
+def _unpadded_x_advice(P):
+    return (f"for dw, pad x with P = {P} zeros on each side first, since the dilated dout slides over the padded "
+            "input that the forward pass saw.")
+
+
+def _unpadded_x(shape, expected_shape, P):
+    return (f"dw has shape {_shape(shape)}; expected {_shape(expected_shape)} (the shape of w): "
+            + _unpadded_x_advice(P))
+
+
+def _conv2d_loop_backward(dout, x, w, pad, stride, *, assign=False, per_window=False, step=None, samples=None):
+    """A loop backward pass with typical mistakes switched on: `=` instead of `+=` (per kernel and sample, or per
+    window with the kernels and samples summed), windows placed with stride `step`, only some `samples` in dw."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    step = stride if step is None else step
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+    ns = range(N) if samples is None else samples
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            rows, cols = slice(i * step, i * step + KH), slice(j * step, j * step + KW)
+            d = dout[:, :, i, j]  # (N, F)
+            if per_window:
+                to_x = np.einsum("nf,fchw->nchw", d, w)
+                to_w = np.einsum("nf,nchw->fchw", d[list(ns)], xp[list(ns), :, rows, cols])
+                if assign:
+                    dxp[:, :, rows, cols], dw[...] = to_x, to_w
+                else:
+                    dxp[:, :, rows, cols] += to_x
+                    dw += to_w
+                continue
+            for n in range(N):
+                for f in range(F):
+                    if assign:
+                        dxp[n, :, rows, cols] = d[n, f] * w[f]
+                    else:
+                        dxp[n, :, rows, cols] += d[n, f] * w[f]
+                    if n in ns:
+                        if assign:
+                            dw[f] = d[n, f] * xp[n, :, rows, cols]
+                        else:
+                            dw[f] += d[n, f] * xp[n, :, rows, cols]
+    return dxp[:, :, pad:pad + H, pad:pad + W], dw
+
+
+def _conv2d_variants(dout, x, w, pad, stride):
+    """Typical wrong (dx, dw) of a 2-D backward pass, keyed by mistake, for check_conv2d_backward's hints."""
+    conv = _conv()
+    # the windows (i, j) of the mistaken loop, placed one cell apart, must fit in the padded input
+    fits = all((o - 1) + k <= n + 2 * pad for o, k, n in zip(dout.shape[2:], w.shape[2:], x.shape[2:]))
+    N = x.shape[0]
+    return {
+        "assign": _conv2d_loop_backward(dout, x, w, pad, stride, assign=True),
+        "assign window": _conv2d_loop_backward(dout, x, w, pad, stride, assign=True, per_window=True),
+        "no stride": _conv2d_loop_backward(dout, x, w, pad, stride, step=1) if fits else (None, None),
+        "first sample": (None, _conv2d_loop_backward(dout, x, w, pad, stride, samples=[0])[1]),
+        "last sample": (None, _conv2d_loop_backward(dout, x, w, pad, stride, samples=[N - 1])[1]),
+        "rotated": conv.conv2d_backward(dout, x, w[:, :, ::-1, ::-1].copy(), pad=pad, stride=stride)[0],
+        "flipped dw": conv.conv2d_backward(dout, x, w, pad=pad, stride=stride)[1][:, :, ::-1, ::-1],
+    }
 
 
 # Checkers of later chapters live in their own modules and are re-exported here, so every notebook can
