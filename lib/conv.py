@@ -89,7 +89,7 @@ def _shape_text(t):
 
 def _check_conv(who, x, w, b, pad, stride, nd):
     """Validate a convolution's arguments; return arrays, pads, strides and output sizes (one per axis)."""
-    letters = {1: "(N, C, L)", 2: "(N, C, H, W)"}[nd]
+    letters = {1: "(N, C, W)", 2: "(N, C, H, W)"}[nd]
     kletters = {1: "(F, C, K)", 2: "(F, C, KH, KW)"}[nd]
     x = as_float_array(x, who, f"input x {letters}", ndim=nd + 2)
     w = as_float_array(w, who, f"kernel w {kletters}", ndim=nd + 2)
@@ -339,19 +339,19 @@ def conv2d_backward(dout, x, w, pad=0, stride=1):
 
 
 def conv1d(x, w, b=None, pad=0, stride=1):
-    """1-D convolution of x (N, C, L) with kernels w (F, C, K) -> (N, F, OL)."""
-    x, w, b, (p,), (s,), (OL,) = _check_conv("conv1d", x, w, b, pad, stride, 1)
-    y, _ = _forward(x[:, :, None, :], w[:, :, None, :], b, (0, p), (1, s), (1, OL))
+    """1-D convolution of x (N, C, W) with kernels w (F, C, K) -> (N, F, OW)."""
+    x, w, b, (p,), (s,), (OW,) = _check_conv("conv1d", x, w, b, pad, stride, 1)
+    y, _ = _forward(x[:, :, None, :], w[:, :, None, :], b, (0, p), (1, s), (1, OW))
     return y[:, :, 0, :]
 
 
 def conv1d_backward(dout, x, w, pad=0, stride=1):
-    """Gradients (dx, dw, db) of conv1d for the upstream gradient dout (N, F, OL)."""
+    """Gradients (dx, dw, db) of conv1d for the upstream gradient dout (N, F, OW)."""
     who = "conv1d_backward"
-    x, w, _, (p,), (s,), (OL,) = _check_conv(who, x, w, None, pad, stride, 1)
-    dout = _check_upstream(who, dout, (x.shape[0], w.shape[0], OL))
+    x, w, _, (p,), (s,), (OW,) = _check_conv(who, x, w, None, pad, stride, 1)
+    dout = _check_upstream(who, dout, (x.shape[0], w.shape[0], OW))
     x4, w4 = x[:, :, None, :], w[:, :, None, :]
-    cols = _columns(x4, w4.shape[2:], (0, p), (1, s), (1, OL))
+    cols = _columns(x4, w4.shape[2:], (0, p), (1, s), (1, OW))
     dx, dw, db = _backward(dout[:, :, None, :], cols, x4.shape, w4, (0, p), (1, s))
     return dx[:, :, 0, :], dw[:, :, 0, :], db
 
