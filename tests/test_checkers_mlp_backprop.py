@@ -4,9 +4,28 @@ import sys
 import numpy as np
 
 import lib
+import lib.checkers
+import lib.checkers.mlp
 from lib.checkers import check_center_rows_backward, check_linear_t_backward, check_numerical_gradient
 
-from checker_runs import expect_fail, expect_pass
+import checker_runs
+
+WIDTH = 76  # the checkers of lib/checkers/mlp.py wrap their sentence to the code column
+
+
+def expect_fail(checker, fn, capsys, *fragments):
+    return checker_runs.expect_fail(checker, fn, capsys, *fragments, width=WIDTH)
+
+
+def expect_pass(checker, fn, capsys):
+    return checker_runs.expect_pass(checker, fn, capsys, width=WIDTH)
+
+
+def test_the_block_leaves_the_module_names_of_other_blocks_alone():
+    # lib/checkers/mlp.py holds one block per section; a block that imported the package's _finish or
+    # _check_callable under those names would replace another block's functions of the same name
+    for name in ("_finish", "_check_callable"):
+        assert getattr(lib.checkers.mlp, name, None) is not getattr(lib.checkers, name)
 
 
 # ---------------------------------------------------------------------------------------------- numerical_gradient
@@ -114,6 +133,39 @@ def test_numerical_gradient_refuses_lib_and_handles_stubs(capsys):
     expect_fail(check_numerical_gradient, 3, capsys, "needs a function")
 
 
+ng = lib.numerical_gradient  # lib's function under another name, as `from lib import numerical_gradient as ng`
+
+
+def test_numerical_gradient_refuses_lib_under_another_name(capsys):
+    def by_alias(f, p, eps=1e-6):
+        return ng(f, p, eps)
+
+    expect_fail(check_numerical_gradient, by_alias, capsys, "uses lib's numerical_gradient", "under the name ng")
+
+    def nested(f, p, eps=1e-6):  # the reference hidden in a function defined inside
+        def inner():
+            return ng(f, p, eps)
+        return inner()
+
+    expect_fail(check_numerical_gradient, nested, capsys, "under the name ng")
+    closure = lib.numerical_gradient
+
+    def by_closure(f, p, eps=1e-6):
+        return closure(f, p, eps)
+
+    expect_fail(check_numerical_gradient, by_closure, capsys, "under the name closure")
+
+
+def test_numerical_gradient_keeps_what_the_readers_function_prints(capsys):
+    def chatty(f, p, eps=1e-6):
+        print("computing")
+        return numerical_gradient(f, p, eps)
+
+    result = check_numerical_gradient(chatty)
+    printed = capsys.readouterr().out
+    assert result.passed and printed.startswith("computing\n") and printed.endswith(result.message + "\n")
+
+
 # ---------------------------------------------------------------------------------------------- centring rows
 def test_center_rows_right_answers_pass(capsys):
     expect_pass(check_center_rows_backward, lambda x, dout: dout - dout.mean(axis=1, keepdims=True), capsys)
@@ -133,10 +185,16 @@ def test_center_rows_typical_mistakes_are_named(capsys):
     expect_fail(check_center_rows_backward, lambda x, d: d, capsys, "direct path", "row mean")
     expect_fail(check_center_rows_backward, lambda x, d: d - d.mean(axis=0, keepdims=True), capsys,
                 "column means", "axis 1")
+    expect_fail(check_center_rows_backward, lambda x, d: d - d.mean(), capsys, "all of dout", "each row")
     expect_fail(check_center_rows_backward, lambda x, d: d - d.sum(axis=1, keepdims=True), capsys,
-                "row sums", "/ C")
-    expect_fail(check_center_rows_backward, lambda x, d: d * (1 - 1 / d.shape[1]), capsys, "(1 − 1/C)",
+                "row sums", "/ D")
+    expect_fail(check_center_rows_backward, lambda x, d: d * (1 - 1 / d.shape[1]), capsys, "(1 − 1/D)",
                 "whole row")
+    expect_fail(check_center_rows_backward, lambda x, d: d - d.mean(axis=1), capsys, "ValueError",
+                "keepdims=True", "(N, 1)")
+    failed = expect_fail(check_center_rows_backward, lambda x, d: d.reshape(-1, 5), capsys, "raised ValueError",
+                         "cannot reshape", "hidden case 1 of 4")
+    assert "keepdims" not in failed.message  # only a broadcasting error is put down to a lost keepdims
     expect_fail(check_center_rows_backward, lambda x, d: d + d.mean(axis=1, keepdims=True), capsys,
                 "minus sign")
     expect_fail(check_center_rows_backward, lambda x, d: -d.mean(axis=1, keepdims=True) + 0 * d, capsys,
@@ -151,7 +209,8 @@ def test_center_rows_typical_mistakes_are_named(capsys):
 
 # ---------------------------------------------------------------------------------------------- y = x W^T
 def test_linear_t_right_answer_passes(capsys):
-    expect_pass(check_linear_t_backward, lambda x, W, dout: (dout @ W, dout.T @ x), capsys)
+    result = expect_pass(check_linear_t_backward, lambda x, W, dout: (dout @ W, dout.T @ x), capsys)
+    assert "lib" not in result.message  # lib has no such layer to compare with
     expect_pass(check_linear_t_backward, lambda x, W, dout: (dout @ W, (x.T @ dout).T), capsys)
 
 

@@ -10,17 +10,42 @@ __all__ = []
 # ============================================================================================================
 # Section 1.2, back-propagation: check_numerical_gradient, check_center_rows_backward, check_linear_t_backward
 # ============================================================================================================
+import contextlib  # noqa: E402
+import functools  # noqa: E402
 import importlib  # noqa: E402
+import io  # noqa: E402
 import sys  # noqa: E402
+import textwrap  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from . import (_Case, _as_outputs, _check_callable, _close, _compare, _constant_factor, _equals,  # noqa: E402
-               _finish, _fn_name, _index, _mean_instead_of_sum, _num, _run, _verified)
+from . import (_Case, _as_outputs, _close, _compare, _constant_factor, _equals, _fn_name, _index,  # noqa: E402
+               _mean_instead_of_sum, _num, _run, _verified)
+# Under block-local names: a plain `_finish` or `_check_callable` here would replace, for the whole module, the
+# functions of the same name that another section's block of this file defines (and looks up when it runs).
+from . import _check_callable as _bp_check_callable, _finish as _bp_finish  # noqa: E402
 
 _gradcheck = importlib.import_module("..gradcheck", __package__)  # the module; lib.gradcheck is the function
 
 __all__ += ["check_numerical_gradient", "check_center_rows_backward", "check_linear_t_backward"]
+
+_BP_WIDTH = 76  # the page's code column: each checker's sentence is wrapped to it when printed
+
+
+def _bp_wrapped(checker):
+    """Run checker with its one sentence wrapped to the code column; anything the reader's function prints stays."""
+    @functools.wraps(checker)
+    def run(fn):
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            result = checker(fn)
+        printed = buffer.getvalue()
+        if printed.endswith(result.message + "\n"):
+            printed = printed[:-len(result.message) - 1]
+        sys.stdout.write(printed)
+        print(textwrap.fill(result.message, _BP_WIDTH, break_long_words=False, break_on_hyphens=False))
+        return result
+    return run
 
 
 # ------------------------------------------------------------------------------------ numerical_gradient
@@ -83,12 +108,44 @@ def _call_refusing_lib(fn, args):
     return result, bool(used)
 
 
+def _names_used(code):
+    """The global and free variable names that a code object, or any function defined inside it, reads."""
+    names = set(code.co_names) | set(code.co_freevars)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names_used(const)
+    return names
+
+
+def _name_bound_to(fn, target):
+    """The name under which fn's code reads `target` as a global or closure variable, or None."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    glob = getattr(fn, "__globals__", {})
+    for name in sorted(_names_used(code)):
+        if name in glob and glob[name] is target:
+            return name
+    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or ()):
+        try:
+            if cell.cell_contents is target:
+                return name
+        except ValueError:  # an empty cell
+            pass
+    return None
+
+
+@_bp_wrapped
 def check_numerical_gradient(fn):
     """Check fn(f, p, eps) -> the central-difference gradient of the scalar f() with respect to the array p."""
     who = "check_numerical_gradient"
-    bad = _check_callable(fn, who)
+    bad = _bp_check_callable(fn, who)
     if bad is not None:
         return bad
+    alias = _name_bound_to(fn, _gradcheck.numerical_gradient)
+    if alias is not None:
+        return _bp_finish(False, f"{_fn_name(fn)} uses lib's numerical_gradient (under the name {alias}); the "
+                                 "exercise is to write the loop over the entries of p yourself.")
     problems, rng = _ng_problems()
     cases = []
     for shape, eps, (make, exact) in problems:
@@ -143,23 +200,23 @@ def check_numerical_gradient(fn):
         try:
             ret, used_lib = _call_refusing_lib(fn, (make(p), p, case.inputs["eps"]))
         except NotImplementedError:
-            return _finish(False, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet.")
+            return _bp_finish(False, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet.")
         except Exception as e:  # the reader's bug, whatever it is, becomes one sentence
             text = str(e).strip().splitlines()[0] if str(e).strip() else ""
             detail = f" ({text[:147]})" if text else ""
             tip = (" Loop over every index of an array of any shape with np.ndindex(p.shape)."
                    if case.context["ndim"] > 2 else "")
-            return _finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} on {where}.{tip}")
+            return _bp_finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} on {where}.{tip}")
         if used_lib:
-            return _finish(False, f"{_fn_name(fn)} calls lib.numerical_gradient; the exercise is to write the "
+            return _bp_finish(False, f"{_fn_name(fn)} calls lib.numerical_gradient; the exercise is to write the "
                                   "loop over the entries of p yourself.")
         outputs, problem = _as_outputs(fn, ret, case.expected)
         if problem:
-            return _finish(False, problem)
+            return _bp_finish(False, problem)
         moved = np.abs(p - p0)
         if moved.max(initial=0.0) > 1e-9 * max(np.abs(p0).max(), 1.0):
             idx = np.unravel_index(int(np.argmax(moved)), p.shape)
-            return _finish(False, f"{_fn_name(fn)} leaves p changed after it returns: on {where} entry "
+            return _bp_finish(False, f"{_fn_name(fn)} leaves p changed after it returns: on {where} entry "
                                   f"{_index(idx)} moved by {_num(moved[idx])}; put each entry back to its old "
                                   "value before the next one, or later entries are measured at a shifted point.")
         problem = _compare(fn, "grad", outputs[0], case.expected["grad"], "the shape of p", case, k, len(cases),
@@ -167,21 +224,38 @@ def check_numerical_gradient(fn):
         if problem:
             if case.context["ndim"] > 2 and "wrong at index" in problem:
                 problem = problem[:-1] + "; loop over every index with np.ndindex(p.shape)."
-            return _finish(False, problem)
-    return _finish(True, f"Passed: grad matches lib.numerical_gradient on {len(cases)} hidden cases.")
+            return _bp_finish(False, problem)
+    return _bp_finish(True, f"Passed: grad matches lib.numerical_gradient on {len(cases)} hidden cases.")
 
 
 # ------------------------------------------------------------------------------------ centring the rows
+_CENTER_SHAPES = [(3, 4), (2, 5), (4, 2), (1, 6)]  # (N, D): never square, so a lost keepdims cannot broadcast
+
+
+@_bp_wrapped
 def check_center_rows_backward(fn):
-    """Check fn(x, dout) -> dx for y = x - x.mean(axis=1, keepdims=True), x of shape (N, C)."""
+    """Check fn(x, dout) -> dx for y = x - x.mean(axis=1, keepdims=True), x of shape (N, D)."""
     rng = np.random.default_rng(122)
     cases = []
-    for N, C in [(3, 4), (2, 5), (4, 2), (1, 6)]:
-        x, dout = rng.standard_normal((N, C)), rng.standard_normal((N, C))
+    for N, D in _CENTER_SHAPES:
+        x, dout = rng.standard_normal((N, D)), rng.standard_normal((N, D))
         dx = dout - dout.mean(axis=1, keepdims=True)
         expected = _verified("check_center_rows_backward", {"dx": dx},
                              lambda: float(np.sum((x - x.mean(axis=1, keepdims=True)) * dout)), {"dx": x})
-        cases.append(_Case({"x": x, "dout": dout}, expected, dout=dout, C=C))
+        cases.append(_Case({"x": x, "dout": dout}, expected, dout=dout, D=D))
+
+    if callable(fn):  # the likeliest crash first: a row mean without keepdims, (N,) against (N, D)
+        try:
+            fn(*(np.copy(v) for v in cases[0].inputs.values()))
+        except ValueError as e:
+            if "broadcast" in str(e):
+                return _bp_finish(False, f"{_fn_name(fn)} raised ValueError on hidden case 1 of "
+                                         f"{len(cases)} ({cases[0].describe()}): operands could not be "
+                                         "broadcast. A row mean taken without keepdims=True has shape (N,), "
+                                         "which does not line up with the rows of dout (N, D); keep the axis: "
+                                         "dout.mean(axis=1, keepdims=True) has shape (N, 1).")
+        except Exception:  # any other error is reported by _run below, with its case
+            pass
 
     def d(c):
         return c["dout"]
@@ -193,23 +267,27 @@ def check_center_rows_backward(fn):
         _equals("dx", lambda c: d(c) - d(c).mean(axis=0, keepdims=True),
                 "dx subtracts the column means of dout (axis 0); the mean runs over each row, axis 1, so the "
                 "Sum and the Repeat of its backward work along axis 1."),
+        _equals("dx", lambda c: d(c) - d(c).mean(),
+                "dx subtracts the mean of all of dout; y subtracts the mean of each row separately, so the "
+                "backward does too: dout.mean(axis=1, keepdims=True)."),
         _equals("dx", lambda c: d(c) - d(c).sum(axis=1, keepdims=True),
-                "dx subtracts the row sums of dout; the mean divides its Sum by C, and so does the backward: "
-                "dout − dout.sum(axis=1, keepdims=True) / C."),
-        _equals("dx", lambda c: d(c) * (1 - 1 / c["C"]),
-                "dx is dout (1 − 1/C), the derivative of y[n, j] with respect to x[n, j] alone; every other "
-                "entry x[n, k] of the row changes y[n, j] too (by −1/C per unit), so sum over the whole row."),
+                "dx subtracts the row sums of dout; the mean divides its Sum by D, and so does the backward: "
+                "dout − dout.sum(axis=1, keepdims=True) / D."),
+        _equals("dx", lambda c: d(c) * (1 - 1 / c["D"]),
+                "dx is dout (1 − 1/D), the derivative of y[n, j] with respect to x[n, j] alone; every other "
+                "entry x[n, k] of the row changes y[n, j] too (by −1/D per unit), so sum over the whole row."),
         _equals("dx", lambda c: d(c) + d(c).mean(axis=1, keepdims=True),
                 "dx adds the row mean of dout; the mean enters y with a minus sign, so its path sends back "
                 "minus the row mean."),
         _equals("dx", lambda c: -d(c).mean(axis=1, keepdims=True) * np.ones_like(d(c)),
                 "dx holds only the path through the mean; add the direct path, which passes dout unchanged."),
     ]
-    return _run(fn, "check_center_rows_backward", cases, {"dx": "(N, C), the shape of x"}, hints,
+    return _run(fn, "check_center_rows_backward", cases, {"dx": "(N, D), the shape of x"}, hints,
                 reference="the exact gradient and a numerical gradient")
 
 
 # ------------------------------------------------------------------------------------ y = x W^T
+@_bp_wrapped
 def check_linear_t_backward(fn):
     """Check fn(x, W, dout) -> (dx, dW) for y = x @ W.T, with x (N, D) and W stored as (H, D)."""
     rng = np.random.default_rng(123)
@@ -220,6 +298,7 @@ def check_linear_t_backward(fn):
         expected = _verified("check_linear_t_backward", analytic, lambda: float(np.sum((x @ W.T) * dout)),
                              {"dx": x, "dW": W})
         cases.append(_Case({"x": x, "W": W, "dout": dout}, expected, x=x, W=W, dout=dout, N=N))
+
     def when_shapes_allow(transform):
         def safe(c):
             try:
@@ -238,4 +317,5 @@ def check_linear_t_backward(fn):
         _mean_instead_of_sum({"dW"}, {"over the batch": "N"}),
     ]
     notes = {"dx": "(N, D), the shape of x", "dW": "(H, D), the shape of W"}
-    return _run(fn, "check_linear_t_backward", cases, notes, hints)
+    return _run(fn, "check_linear_t_backward", cases, notes, hints,
+                reference="the exact gradients and a numerical gradient")
