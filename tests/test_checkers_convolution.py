@@ -1,0 +1,97 @@
+"""The checkers of section 2.1 (lib/checkers/convolution.py) pass right answers and name typical mistakes."""
+import functools
+
+import numpy as np
+import pytest
+
+import lib
+from lib.checkers import check_im2col
+
+import checker_runs
+
+# check_im2col wraps its sentence at 76 characters, the width of the page's code column
+run = functools.partial(checker_runs.run, width=76)
+expect_fail = functools.partial(checker_runs.expect_fail, width=76)
+expect_pass = functools.partial(checker_runs.expect_pass, width=76)
+
+
+# ---------------------------------------------------------------------------------------------- im2col
+def im2col_by_offsets(x, KH, KW):
+    """The solution of the exercise: one strided slice of x per kernel offset (p, q)."""
+    N, C, H, W = x.shape
+    OH, OW = H - KH + 1, W - KW + 1
+    cols = np.empty((N, OH, OW, KH, KW, C))
+    for p in range(KH):
+        for q in range(KW):
+            cols[:, :, :, p, q, :] = x[:, :, p:p + OH, q:q + OW].transpose(0, 2, 3, 1)
+    return cols.reshape(N * OH * OW, KH * KW * C)
+
+
+def im2col_by_windows(x, KH, KW):
+    """A loop over the output positions, the other way a reader may write it."""
+    N, C, H, W = x.shape
+    OH, OW = H - KH + 1, W - KW + 1
+    rows = [x[n, :, i:i + KH, j:j + KW].transpose(1, 2, 0).ravel()
+            for n in range(N) for i in range(OH) for j in range(OW)]
+    return np.array(rows)
+
+
+def test_im2col_right_answers_pass(capsys):
+    result = expect_pass(check_im2col, im2col_by_offsets, capsys)
+    assert "lib.im2col and a direct loop on 4 hidden cases" in result.message
+    expect_pass(check_im2col, im2col_by_windows, capsys)
+
+
+def c_first(x, KH, KW):
+    N, C, H, W = x.shape
+    return np.array([x[n, :, i:i + KH, j:j + KW].ravel()
+                     for n in range(N) for i in range(H - KH + 1) for j in range(W - KW + 1)])
+
+
+def q_before_p(x, KH, KW):
+    N, C, H, W = x.shape
+    return np.array([x[n, :, i:i + KH, j:j + KW].transpose(2, 1, 0).ravel()
+                     for n in range(N) for i in range(H - KH + 1) for j in range(W - KW + 1)])
+
+
+def batch_last(x, KH, KW):
+    N, C, H, W = x.shape
+    return np.array([x[n, :, i:i + KH, j:j + KW].transpose(1, 2, 0).ravel()
+                     for i in range(H - KH + 1) for j in range(W - KW + 1) for n in range(N)])
+
+
+def columns_reversed(x, KH, KW):
+    return im2col_by_offsets(x, KH, KW)[:, ::-1]
+
+
+@pytest.mark.parametrize("wrong, fragments", [
+    (lambda x, KH, KW: None, ["returned None; expected cols, an array of shape (24, 12)"]),
+    (lambda x, KH, KW: im2col_by_offsets(x, KH, KW).T, ["one window per column", "transpose it"]),
+    (c_first, ["ordered (c, p, q), channel first", "(p*KW + q)*C + c"]),
+    (q_before_p, ["kernel offsets swapped", "x[n, c, i + p, j + q]"]),
+    (batch_last, ["every row of cols is a correct window", "rows are in the wrong order", "(n*OH + i)*OW + j"]),
+    (columns_reversed, ["every column of cols holds the right values", "columns are in the wrong order"]),
+    (lambda x, KH, KW: im2col_by_offsets(x, KH, KW)[:-1], ["cols has shape (23, 12); expected (24, 12) (N*OH*OW rows, KH*KW*C columns)"]),
+    (lambda x, KH, KW: 2 * im2col_by_offsets(x, KH, KW), ["cols is wrong at index", "factor of 2.00"]),
+])
+def test_im2col_typical_mistakes_are_named(wrong, fragments, capsys):
+    expect_fail(check_im2col, wrong, capsys, *fragments)
+
+
+def test_im2col_refuses_a_call_to_lib(capsys):
+    expect_fail(check_im2col, lambda x, KH, KW: lib.im2col(x, KH, KW), capsys, "calls lib.im2col", "slices of x")
+    expect_fail(check_im2col, lambda x, KH, KW: lib.conv.im2col(x, KH, KW), capsys, "calls lib.im2col")
+    assert lib.im2col is lib.conv.im2col and lib.im2col.__name__ == "im2col", "the checker must restore lib.im2col"
+
+
+def test_im2col_exception_and_stub(capsys):
+    def im2col(x, KH, KW):
+        cols = None                      # your code here
+        return cols
+
+    expect_fail(check_im2col, im2col, capsys, "returned None", "(24, 12)")
+
+    def broken(x, KH, KW):
+        raise IndexError("too many indices")
+
+    expect_fail(check_im2col, broken, capsys, "raised IndexError (too many indices) on hidden case 1 of 4")
