@@ -1,11 +1,13 @@
-"""The checkers of section 2.1 (lib/checkers/convolution.py) pass right answers and name typical mistakes."""
+"""The checkers of section 2.1 (check_im2col, and check_conv2d_forward's refusal of lib) pass right answers and name
+typical mistakes."""
 import functools
+import sys
 
 import numpy as np
 import pytest
 
 import lib
-from lib.checkers import check_im2col
+from lib.checkers import check_conv2d_forward, check_im2col
 
 import checker_runs
 
@@ -95,3 +97,71 @@ def test_im2col_exception_and_stub(capsys):
         raise IndexError("too many indices")
 
     expect_fail(check_im2col, broken, capsys, "raised IndexError (too many indices) on hidden case 1 of 4")
+
+
+def test_im2col_refuses_lib_under_another_name(capsys):
+    from lib.conv import im2col as patches   # imported before the check: a patched module would not see it
+
+    expect_fail(check_im2col, lambda x, KH, KW: patches(x, KH, KW), capsys, "calls lib.im2col")
+    assert sys.getprofile() is None, "the checker must remove its profiler"
+
+
+# ---------------------------------------------------------------------------------------------- conv2d forward
+# check_conv2d_forward (in lib/checkers/__init__.py) does not wrap its sentence: no width here
+def conv2d_windows(x, w, b, pad, stride):
+    """The solution of the exercise: one window of the padded input per output position."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    OH, OW = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    y = np.zeros((N, F, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = xp[:, :, i * stride:i * stride + KH, j * stride:j * stride + KW]  # (N, C, KH, KW)
+            y[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return y
+
+
+def conv2d_on_im2col(x, w, b, pad, stride):
+    """A forward pass on lib.im2col: allowed, since the reader still orders the kernels to match the columns."""
+    N, F, KH, KW = x.shape[0], w.shape[0], w.shape[2], w.shape[3]
+    OH, OW = (x.shape[2] + 2 * pad - KH) // stride + 1, (x.shape[3] + 2 * pad - KW) // stride + 1
+    cols = lib.im2col(x, KH, KW, pad=pad, stride=stride)  # (N*OH*OW, KH*KW*C)
+    y_rows = cols @ w.transpose(2, 3, 1, 0).reshape(-1, F) + b  # (N*OH*OW, F)
+    return y_rows.reshape(N, OH, OW, F).transpose(0, 3, 1, 2)
+
+
+def test_conv2d_forward_right_answers_pass(capsys):
+    checker_runs.expect_pass(check_conv2d_forward, conv2d_windows, capsys)
+    checker_runs.expect_pass(check_conv2d_forward, conv2d_on_im2col, capsys)
+
+
+def conv2d_by_matrix(x, w, b, pad, stride):
+    """M @ x for every image: right values, but lib did the work."""
+    OH, OW = (x.shape[2] + 2 * pad - w.shape[2]) // stride + 1, (x.shape[3] + 2 * pad - w.shape[3]) // stride + 1
+    M = lib.conv_matrix(w, x.shape[1:], pad=pad, stride=stride)  # (F*OH*OW, C*H*W)
+    return np.stack([(M @ xn.ravel()).reshape(-1, OH, OW) for xn in x]) + b[:, None, None]
+
+
+@pytest.mark.parametrize("calls_lib, name", [
+    (lambda x, w, b, p, s: lib.conv2d(x, w, b, p, s), "lib.conv2d"),
+    (lambda x, w, b, p, s: lib.conv.conv2d(x, w, b, pad=p, stride=s), "lib.conv2d"),
+    (lib.conv2d, "lib.conv2d"),
+    (lambda x, w, b, p, s: lib.conv2d_loop(x, w, b, p, s), "lib.conv2d_loop"),
+    (lambda x, w, b, p, s: lib.Conv2D(w, b, stride=s, pad=p).forward(x), "lib.Conv2D"),
+    (conv2d_by_matrix, "lib.conv_matrix"),
+    # lib only where the stride is 2, after two right answers of its own
+    (lambda x, w, b, p, s: conv2d_windows(x, w, b, p, s) if s == 1 else lib.conv2d(x, w, b, p, s), "lib.conv2d"),
+])
+def test_conv2d_forward_refuses_a_call_to_lib(calls_lib, name, capsys):
+    checker_runs.expect_fail(check_conv2d_forward, calls_lib, capsys, f"calls {name};",
+                             "compute each output from its window of the padded input yourself")
+    assert sys.getprofile() is None, "the checker must remove its profiler"
+
+
+def test_conv2d_forward_exception_is_reported_not_refused(capsys):
+    def broken(x, w, b, pad, stride):
+        raise IndexError("too many indices")
+
+    checker_runs.expect_fail(check_conv2d_forward, broken, capsys,
+                             "raised IndexError (too many indices) on hidden case 1")
