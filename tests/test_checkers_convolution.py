@@ -165,3 +165,13 @@ def test_conv2d_forward_exception_is_reported_not_refused(capsys):
 
     checker_runs.expect_fail(check_conv2d_forward, broken, capsys,
                              "raised IndexError (too many indices) on hidden case 1")
+
+
+def test_conv2d_forward_shows_a_readers_print_once_per_case(capsys):
+    def chatty(x, w, b, pad, stride):
+        print("shape", x.shape)
+        return conv2d_windows(x, w, b, pad, stride)
+
+    result = check_conv2d_forward(chatty)
+    printed = capsys.readouterr().out.splitlines()
+    assert result.passed and sum(line.startswith("shape") for line in printed) == 4, printed

@@ -60,7 +60,7 @@ def _same_rows(name, axis, message):
 
 
 def _lib_calls(fn, args, functions):
-    """Call fn(*args) once; return the names of the watched lib functions it entered, directly or not.
+    """Call fn(*args) once, its prints hidden; return the names of the watched lib functions it entered.
 
     `functions` maps a name to print to a lib function (or method). The calls are seen by their code objects
     (sys.setprofile), so a function the reader imported under another name, or a method, is found as well.
@@ -75,7 +75,8 @@ def _lib_calls(fn, args, functions):
     previous = sys.getprofile()
     sys.setprofile(profile)
     try:
-        fn(*args)
+        with contextlib.redirect_stdout(io.StringIO()):  # the reader's own prints show once, in the real run
+            fn(*args)
     except Exception:  # noqa: BLE001 - _run reports the reader's exception in one sentence
         pass
     finally:
