@@ -211,18 +211,19 @@ def test_conv1d_wrong(wrong, fragments, capsys):
 
 
 # ---------------------------------------------------------------------------------------------- 2-D convolution
-def conv2d_forward(x, w, b, pad, stride):
-    """An independent loop implementation, written as a reader would."""
+def conv2d_forward(x, w, b, pad, stride, start_step=None):
+    """An independent loop implementation, written as a reader would (start_step: where window (i, j) starts)."""
     N, C, H, W = x.shape
     F, _, KH, KW = w.shape
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     OH, OW = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
-    out = np.zeros((N, F, OH, OW))
+    step = stride if start_step is None else start_step
+    y = np.zeros((N, F, OH, OW))
     for i in range(OH):
         for j in range(OW):
-            window = xp[:, None, :, i * stride:i * stride + KH, j * stride:j * stride + KW]  # (N, 1, C, KH, KW)
-            out[:, :, i, j] = (window * w[None]).sum(axis=(2, 3, 4)) + b
-    return out
+            window = xp[:, None, :, i * step:i * step + KH, j * step:j * step + KW]  # (N, 1, C, KH, KW)
+            y[:, :, i, j] = (window * w[None]).sum(axis=(2, 3, 4)) + b
+    return y
 
 
 def test_conv2d_forward_right(capsys):
@@ -230,12 +231,14 @@ def test_conv2d_forward_right(capsys):
 
 
 @pytest.mark.parametrize("wrong, fragments", [
-    (lambda x, w, b, p, s: None, ["returned None; expected out, an array of shape (2, 4, 3, 3)"]),
+    (lambda x, w, b, p, s: None, ["returned None; expected y, an array of shape (2, 4, 3, 3)"]),
     (lambda x, w, b, p, s: conv2d_forward(x, w, 0 * b, p, s), ["missing the bias"]),
     (lambda x, w, b, p, s: conv2d_forward(x, w[:, :, ::-1, ::-1], b, p, s), ["kernel flipped", "cross-correlation"]),
-    (lambda x, w, b, p, s: conv2d_forward(x, w, b, 0, s), ["out has shape (1, 3, 4, 4)", "OH = (H + 2P - KH) // S + 1"]),
-    (lambda x, w, b, p, s: conv2d_forward(x, w, b, p, 1), ["out has shape (2, 2, 7, 7); expected (2, 2, 4, 4)"]),
-    (lambda x, w, b, p, s: 2 * conv2d_forward(x, w, b, p, s), ["out is wrong at index", "factor of 2.00"]),
+    (lambda x, w, b, p, s: conv2d_forward(x, w, b, 0, s), ["y has shape (1, 3, 4, 4)", "OH = (H + 2P - KH) // S + 1"]),
+    (lambda x, w, b, p, s: conv2d_forward(x, w, b, p, 1), ["y has shape (2, 2, 7, 7); expected (2, 2, 4, 4)"]),
+    (lambda x, w, b, p, s: conv2d_forward(x, w, b, p, s, start_step=1), ["reads the window of output (i, j) at (i, j)",
+                                                                         "(i*S, j*S)"]),
+    (lambda x, w, b, p, s: 2 * conv2d_forward(x, w, b, p, s), ["y is wrong at index", "factor of 2.00"]),
 ])
 def test_conv2d_forward_wrong(wrong, fragments, capsys):
     expect_fail(check_conv2d_forward, wrong, capsys, *fragments)

@@ -508,38 +508,59 @@ _CONV2D_CASES = [(2, 3, 5, 5, 4, 3, 3, 0, 1), (1, 2, 6, 5, 3, 3, 2, 1, 1), (2, 1
 
 
 def check_conv2d_forward(fn):
-    """Check fn(x, w, b, pad, stride) -> out (N, F, OH, OW) for a 2-D convolution layer (cross-correlation)."""
+    """Check fn(x, w, b, pad, stride) -> y (N, F, OH, OW), a 2-D convolution layer, written without lib's conv2d."""
     conv = _conv()
     rng = np.random.default_rng(505)
     cases = []
     for N, C, H, W, F, KH, KW, pad, stride in _CONV2D_CASES:
         x, w, b = rng.standard_normal((N, C, H, W)), rng.standard_normal((F, C, KH, KW)), rng.standard_normal(F)
-        out = conv.conv2d(x, w, b, pad=pad, stride=stride)
+        y = conv.conv2d(x, w, b, pad=pad, stride=stride)
         loop = conv.conv2d_loop(x, w, b, pad=pad, stride=stride)
-        if not _close(out, loop):
+        if not _close(y, loop):
             raise RuntimeError("check_conv2d_forward: lib.conv.conv2d disagrees with a direct loop; "
                                "this is a bug in lib, not in your function")
-        cases.append(_Case({"x": x, "w": w, "b": b, "pad": pad, "stride": stride}, {"out": out},
+        cases.append(_Case({"x": x, "w": w, "b": b, "pad": pad, "stride": stride}, {"y": y},
                            x=x, w=w, b=b, pad=pad, stride=stride, H=H, W=W, KH=KH, KW=KW))
+
+    if callable(fn):  # a solution that hands the work to lib's convolution passes without teaching anything
+        from .convolution import _lib_calls
+        watched = {"lib.conv2d": conv.conv2d, "lib.conv2d_loop": conv.conv2d_loop, "lib.conv1d": conv.conv1d,
+                   "lib.conv_matrix": conv.conv_matrix, "lib.Conv2D": conv.Conv2D.forward}
+        called = [name for case in cases for name in
+                  _lib_calls(fn, [np.copy(v) if isinstance(v, np.ndarray) else v for v in case.inputs.values()],
+                             watched)]
+        if called:
+            return _finish(False, f"{_fn_name(fn)} calls {called[0]}; compute each output from its window of "
+                                  "the padded input yourself (loops over the output positions are fine), so "
+                                  "that the checker tests your code.")
 
     def size_hint(name, got, expected, case):
         if got.shape == expected.shape:
             return None
         c = case.context
-        return (f"out has shape {_shape(got.shape)}; expected {_shape(expected.shape)} = (N, F, OH, OW) with "
+        return (f"y has shape {_shape(got.shape)}; expected {_shape(expected.shape)} = (N, F, OH, OW) with "
                 f"OH = (H + 2P - KH) // S + 1 = ({c['H']} + 2*{c['pad']} - {c['KH']}) // {c['stride']} + 1 = "
                 f"{expected.shape[2]} and OW likewise {expected.shape[3]}.")
 
+    def unstrided_corners(c):
+        """Windows that start at (i, j) instead of (i*S, j*S): the stride-1 output, cut to the right size."""
+        OH, OW = conv.output_size(c["H"], c["KH"], c["pad"], c["stride"]), \
+            conv.output_size(c["W"], c["KW"], c["pad"], c["stride"])
+        return conv.conv2d(c["x"], c["w"], c["b"], pad=c["pad"])[:, :, :OH, :OW]
+
     hints = [
         size_hint,
-        _equals("out", lambda c: conv.conv2d(c["x"], c["w"], None, pad=c["pad"], stride=c["stride"]),
-                "out is missing the bias: add b[f] to every entry of output channel f."),
-        _equals("out", lambda c: conv.conv2d(c["x"], c["w"][:, :, ::-1, ::-1].copy(), c["b"], pad=c["pad"],
-                                             stride=c["stride"]),
-                "out is a true convolution with the kernel flipped; a convolution layer computes the "
+        _equals("y", lambda c: conv.conv2d(c["x"], c["w"], None, pad=c["pad"], stride=c["stride"]),
+                "y is missing the bias: add b[f] to every entry of output channel f."),
+        _equals("y", lambda c: conv.conv2d(c["x"], c["w"][:, :, ::-1, ::-1].copy(), c["b"], pad=c["pad"],
+                                           stride=c["stride"]),
+                "y is a true convolution with the kernel flipped; a convolution layer computes the "
                 "cross-correlation, so use w as it is."),
+        _equals("y", unstrided_corners,
+                "y reads the window of output (i, j) at (i, j); with stride S it starts at (i*S, j*S) of the "
+                "padded input."),
     ]
-    return _run(fn, "check_conv2d_forward", cases, {"out": "(N, F, OH, OW)"}, hints,
+    return _run(fn, "check_conv2d_forward", cases, {"y": "(N, F, OH, OW)"}, hints,
                 reference="lib and a direct loop")
 
 
@@ -777,3 +798,4 @@ from .vanishing import *  # noqa: E402,F401,F403
 from .gated import *  # noqa: E402,F401,F403
 from .gru import *  # noqa: E402,F401,F403
 from .mlp import *  # noqa: E402,F401,F403
+from .convolution import *  # noqa: E402,F401,F403
