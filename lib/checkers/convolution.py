@@ -6,12 +6,12 @@ lib's reference, prints one sentence that names the likely mistake and returns a
 import contextlib
 import functools
 import io
-import sys
 import textwrap
 
 import numpy as np
 
 from . import _Case, _close, _equals, _finish, _fn_name, _run, _shape
+from ._calls import watch_calls
 
 __all__ = ["check_im2col"]
 
@@ -59,31 +59,6 @@ def _same_rows(name, axis, message):
     return hint
 
 
-def _lib_calls(fn, args, functions):
-    """Call fn(*args) once, its prints hidden; return the names of the watched lib functions it entered.
-
-    `functions` maps a name to print to a lib function (or method). The calls are seen by their code objects
-    (sys.setprofile), so a function the reader imported under another name, or a method, is found as well.
-    """
-    watched = {f.__code__: name for name, f in functions.items()}
-    entered = []
-
-    def profile(frame, event, arg):
-        if event == "call" and frame.f_code in watched and watched[frame.f_code] not in entered:
-            entered.append(watched[frame.f_code])
-
-    previous = sys.getprofile()
-    sys.setprofile(profile)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):  # the reader's own prints show once, in the real run
-            fn(*args)
-    except Exception:  # noqa: BLE001 - _run reports the reader's exception in one sentence
-        pass
-    finally:
-        sys.setprofile(previous)
-    return entered
-
-
 @_wrapped
 def check_im2col(fn):
     """Check fn(x, KH, KW) -> cols (N*OH*OW, KH*KW*C): lib.im2col for stride 1 and no padding, without calling it."""
@@ -103,7 +78,7 @@ def check_im2col(fn):
     if callable(fn):  # a solution that only calls lib.im2col teaches nothing: refuse it before comparing
         first = cases[0]
         args = (np.copy(first.inputs["x"]), first.inputs["KH"], first.inputs["KW"])
-        if _lib_calls(fn, args, {"lib.im2col": conv.im2col}):
+        if watch_calls(fn, args, {conv.im2col: "lib.im2col"}, hide_prints=True)[1]:
             return _finish(False, f"{_fn_name(fn)} calls lib.im2col; build the matrix yourself from slices of x "
                                   "(one slice per kernel offset (p, q)), so that the checker tests your code.")
 

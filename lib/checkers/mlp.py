@@ -3,14 +3,25 @@
 Like the other checkers, each one runs the reader's answer on fixed or hidden seeded cases, prints one sentence
 that names the likely mistake and returns a `CheckResult`. The file is split into one block per section.
 """
+import contextlib
+import functools
+import importlib
+import io
 import sys
 import textwrap
 
 import numpy as np
 
-from . import CheckResult, _fn_name, _num
+from . import (CheckResult, _Case, _as_outputs, _close, _compare, _constant_factor, _equals, _fn_name, _index,
+               _mean_instead_of_sum, _num, _run, _verified)
+# Section 1.2 uses these under its own names: a plain `_finish` or `_check_callable` would replace the functions
+# of the same name that section 1.1's block defines below (and looks up when it runs).
+from . import _check_callable as _bp_check_callable, _finish as _bp_finish
+from ._calls import watch_calls
 from .. import functions, layers
 from ..functions import cross_entropy, sigmoid, softmax
+
+_gradcheck = importlib.import_module("..gradcheck", __package__)  # the module; lib.gradcheck is the function
 
 __all__ = []
 
@@ -228,26 +239,18 @@ def _ce_cases():
 
 
 # lib's own routes to the answer, by the code they run: a profile hook sees them under any name the reader uses.
-_LIB_LOSSES = {functions.log_softmax.__code__: "lib.log_softmax",
-               functions.cross_entropy.__code__: "lib.cross_entropy",
-               functions.mean_nll.__code__: "lib's mean_nll",
-               layers.SoftmaxWithLoss.forward.__code__: "lib.SoftmaxWithLoss"}
+_LIB_LOSSES = {functions.log_softmax: "lib.log_softmax",
+               functions.cross_entropy: "lib.cross_entropy",
+               functions.mean_nll: "lib's mean_nll",
+               layers.SoftmaxWithLoss.forward: "lib.SoftmaxWithLoss"}
 
 
 def _call_watching_lib(fn, *args):
     """fn(*args), and the name of the first of lib's loss functions it ran (or None)."""
-    seen = []
-
-    def hook(frame, event, arg):
-        if event == "call" and not seen and frame.f_code in _LIB_LOSSES:
-            seen.append(_LIB_LOSSES[frame.f_code])
-
-    previous = sys.getprofile()
-    sys.setprofile(hook)
-    try:
-        return fn(*args), (seen[0] if seen else None)
-    finally:
-        sys.setprofile(previous)
+    result, seen, error = watch_calls(fn, args, _LIB_LOSSES)
+    if error is not None:
+        raise error
+    return result, (seen[0] if seen else None)
 
 
 _CAPS = [10.0 ** -k for k in range(4, 17)]  # the small constants readers add inside the log, 1e-4 ... 1e-16
@@ -364,23 +367,6 @@ def check_cross_entropy(fn):
 # ============================================================================================================
 # Section 1.2, back-propagation: check_numerical_gradient, check_center_rows_backward, check_linear_t_backward
 # ============================================================================================================
-import contextlib  # noqa: E402
-import functools  # noqa: E402
-import importlib  # noqa: E402
-import io  # noqa: E402
-import sys  # noqa: E402
-import textwrap  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from . import (_Case, _as_outputs, _close, _compare, _constant_factor, _equals, _fn_name, _index,  # noqa: E402
-               _mean_instead_of_sum, _num, _run, _verified)
-# Under block-local names: a plain `_finish` or `_check_callable` here would replace, for the whole module, the
-# functions of the same name that another section's block of this file defines (and looks up when it runs).
-from . import _check_callable as _bp_check_callable, _finish as _bp_finish  # noqa: E402
-
-_gradcheck = importlib.import_module("..gradcheck", __package__)  # the module; lib.gradcheck is the function
-
 __all__ += ["check_numerical_gradient", "check_center_rows_backward", "check_linear_t_backward"]
 
 _BP_WIDTH = 76  # the page's code column: each checker's sentence is wrapped to it when printed
@@ -446,20 +432,10 @@ def _differences(make, p0, eps, kind):
 
 def _call_refusing_lib(fn, args):
     """Call fn(*args); return (result, True) if it called lib.numerical_gradient, else (result, False)."""
-    pkg = sys.modules[__package__.rsplit(".", 1)[0]]  # the lib package
-    original, used = _gradcheck.numerical_gradient, []
-
-    def spy(*a, **kw):
-        used.append(True)
-        return original(*a, **kw)
-
-    saved = getattr(pkg, "numerical_gradient", None)
-    _gradcheck.numerical_gradient = pkg.numerical_gradient = spy
-    try:
-        result = fn(*args)
-    finally:
-        _gradcheck.numerical_gradient, pkg.numerical_gradient = original, saved
-    return result, bool(used)
+    result, seen, error = watch_calls(fn, args, {_gradcheck.numerical_gradient: "lib.numerical_gradient"})
+    if error is not None:
+        raise error
+    return result, bool(seen)
 
 
 def _names_used(code):
