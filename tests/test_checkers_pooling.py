@@ -5,7 +5,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 import lib
-from lib.checkers import check_avg_pool_backward, check_locally_connected_params, check_max_pool_backward
+from lib.checkers import check_avg_pool_backward, check_unshared_params, check_max_pool_backward
 
 import checker_runs
 
@@ -53,6 +53,26 @@ def test_avg_typical_mistakes_are_named(capsys):
     expect_fail(check_avg_pool_backward, lambda d, x, K, S: d, capsys, "dx has shape (2, 3, 2, 2)",
                 "expected (2, 3, 4, 4)")
     expect_fail(check_avg_pool_backward, lambda d, x, K, S: None, capsys, "returned None")
+
+
+def avg_by_offsets(dout, x, K, S, op="+="):
+    """The loop over the K*K offsets of Exercise ex-pool-avg-offsets; op="=" is the typical mistake."""
+    N, C, OH, OW = dout.shape
+    dx = np.zeros_like(x)
+    for p in range(K):
+        for q in range(K):
+            rows, cols = slice(p, p + S * (OH - 1) + 1, S), slice(q, q + S * (OW - 1) + 1, S)
+            if op == "+=":
+                dx[:, :, rows, cols] += dout / (K * K)
+            else:
+                dx[:, :, rows, cols] = dout / (K * K)
+    return dx
+
+
+def test_avg_by_offsets(capsys):
+    expect_pass(check_avg_pool_backward, avg_by_offsets, capsys)
+    expect_fail(check_avg_pool_backward, lambda d, x, K, S: avg_by_offsets(d, x, K, S, op="="), capsys,
+                "`=` instead of `+=`")
 
 
 def test_avg_stride_mistake_is_named(capsys):
@@ -153,35 +173,35 @@ def count(C, H, W, F, K, pad):
 
 
 def test_locally_connected_right_answer_passes(capsys):
-    expect_pass(check_locally_connected_params, count, capsys)
-    expect_pass(check_locally_connected_params, lambda *a: np.int64(count(*a)), capsys)
+    expect_pass(check_unshared_params, count, capsys)
+    expect_pass(check_unshared_params, lambda *a: np.int64(count(*a)), capsys)
 
 
 def test_locally_connected_typical_mistakes_are_named(capsys):
-    expect_fail(check_locally_connected_params, lambda C, H, W, F, K, p: F * (C * K * K + 1), capsys,
+    expect_fail(check_unshared_params, lambda C, H, W, F, K, p: F * (C * K * K + 1), capsys,
                 "count of a convolution layer", "expected 5120")
-    expect_fail(check_locally_connected_params, lambda C, H, W, F, K, p: count(C, H, W, F, K, p) - H * W * F,
+    expect_fail(check_unshared_params, lambda C, H, W, F, K, p: count(C, H, W, F, K, p) - H * W * F,
                 capsys, "left out the biases")
-    expect_fail(check_locally_connected_params,
+    expect_fail(check_unshared_params,
                 lambda C, H, W, F, K, p: count(C, H, W, F, K, p) - H * W * F + F, capsys, "not one shared set")
-    expect_fail(check_locally_connected_params,
+    expect_fail(check_unshared_params,
                 lambda C, H, W, F, K, p: (H - K + 1) * (W - K + 1) * F * (C * K * K + 1), capsys,
                 "with padding P the output is larger")
     def dense(C, H, W, F, K, p):  # every output cell (F*OH*OW of them) weighs all C*H*W inputs
         outputs = F * (H + 2 * p - K + 1) * (W + 2 * p - K + 1)
         return C * H * W * outputs + outputs
 
-    expect_fail(check_locally_connected_params, dense, capsys, "dense (affine) layer")
-    expect_fail(check_locally_connected_params, lambda C, H, W, F, K, p: count(1, H, W, F, K, p), capsys,
+    expect_fail(check_unshared_params, dense, capsys, "dense (affine) layer")
+    expect_fail(check_unshared_params, lambda C, H, W, F, K, p: count(1, H, W, F, K, p), capsys,
                 "C*K*K weights, not K*K")
-    expect_fail(check_locally_connected_params, lambda *a: count(*a) + 1, capsys, "expected 5120")
-    expect_fail(check_locally_connected_params, lambda *a: None, capsys, "returned None")
-    expect_fail(check_locally_connected_params, lambda *a: "many", capsys, "returned a str")
+    expect_fail(check_unshared_params, lambda *a: count(*a) + 1, capsys, "expected 5120")
+    expect_fail(check_unshared_params, lambda *a: None, capsys, "returned None")
+    expect_fail(check_unshared_params, lambda *a: "many", capsys, "returned a str")
 
 
 def test_locally_connected_stub(capsys):
     def locally_connected_params(C, H, W, F, K, pad):
         raise NotImplementedError
 
-    expect_fail(check_locally_connected_params, locally_connected_params, capsys, "not done yet")
-    expect_fail(check_locally_connected_params, 3, capsys, "needs a function")
+    expect_fail(check_unshared_params, locally_connected_params, capsys, "not done yet")
+    expect_fail(check_unshared_params, 3, capsys, "needs a function")

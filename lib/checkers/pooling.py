@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _Case, _check_callable, _close, _constant_factor, _equals, _finish, _fn_name, _run, _verified
 
-__all__ = ["check_avg_pool_backward", "check_max_pool_backward", "check_locally_connected_params"]
+__all__ = ["check_avg_pool_backward", "check_max_pool_backward", "check_unshared_params"]
 
 WIDTH = 76  # the page's code column: the sentence is wrapped to it when printed
 
@@ -41,42 +41,59 @@ def _pooling():
     return pooling
 
 
-def _pool_backward(dout, x, K, S, kind, *, ties="first", accumulate=True, divide=None, step=None, use_dout=True):
+def _pool_backward(dout, x, K, S, kind, *, ties="first", accumulate=True, order="windows", divide=None, step=None,
+                   use_dout=True):
     """The backward pass of max or average pooling written as loops: the right answer with the defaults, and
     with one option changed, a typical wrong one.
 
     ties: which cells of a max window get its gradient ("first", "last", "all" or "split" among the tied
-    cells); accumulate=False writes `=` instead of `+=`; divide: the divisor of an average (K*K when None);
+    cells); accumulate=False writes `=` instead of `+=`, in a loop over the windows (order="windows") or over
+    the K*K offsets inside a window (order="offsets"); divide: the divisor of an average (K*K when None);
     step="K": windows start at i*K instead of i*S; use_dout=False puts 1 instead of dout.
     """
-    dx = np.zeros_like(x)
     N, C, OH, OW = dout.shape
     divide = K * K if divide is None else divide
     step = S if step is None else K if step == "K" else step
+    shares = np.zeros((N, C, OH, OW, K, K))  # what each window sends to each of its cells
     for n in range(N):
         for c in range(C):
             for i in range(OH):
                 for j in range(OW):
-                    rows, cols = slice(i * step, i * step + K), slice(j * step, j * step + K)
-                    window = x[n, c, rows, cols]
+                    window = x[n, c, i * step:i * step + K, j * step:j * step + K]
                     d = dout[n, c, i, j] if use_dout else 1.0
+                    share = shares[n, c, i, j, :window.shape[0], :window.shape[1]]
                     if kind == "avg":
-                        share = np.full(window.shape, d / divide)
-                    else:
-                        winners = window == window.max()
-                        share = np.zeros(window.shape)
-                        if ties == "first":
-                            share.flat[np.argmax(winners)] = d
-                        elif ties == "last":
-                            share.flat[winners.size - 1 - np.argmax(winners.ravel()[::-1])] = d
-                        elif ties == "all":
-                            share[winners] = d
-                        else:  # split evenly
-                            share[winners] = d / winners.sum()
-                    if accumulate:
-                        dx[n, c, rows, cols] += share
-                    else:
-                        dx[n, c, rows, cols] = share
+                        share[...] = d / divide
+                        continue
+                    winners = window == window.max()
+                    if ties == "first":
+                        share.flat[np.argmax(winners)] = d
+                    elif ties == "last":
+                        share.flat[winners.size - 1 - np.argmax(winners.ravel()[::-1])] = d
+                    elif ties == "all":
+                        share[winners] = d
+                    else:  # split evenly
+                        share[winners] = d / winners.sum()
+    dx = np.zeros_like(x)
+    H, W = x.shape[2:]
+    if order == "offsets":
+        for p in range(K):
+            for q in range(K):
+                rows, cols = slice(p, p + step * (OH - 1) + 1, step), slice(q, q + step * (OW - 1) + 1, step)
+                part = shares[:, :, :, :, p, q][:, :, :len(range(H)[rows]), :len(range(W)[cols])]
+                if accumulate:
+                    dx[:, :, rows, cols] += part
+                else:
+                    dx[:, :, rows, cols] = part
+        return dx
+    for i in range(OH):
+        for j in range(OW):
+            rows, cols = slice(i * step, i * step + K), slice(j * step, j * step + K)
+            part = shares[:, :, i, j, :len(range(H)[rows]), :len(range(W)[cols])]
+            if accumulate:
+                dx[:, :, rows, cols] += part
+            else:
+                dx[:, :, rows, cols] = part
     return dx
 
 
@@ -117,7 +134,8 @@ def _overwrites(kind):
         c = case.context
         if name != "dx" or not c["overlap"] or _close(got, expected):
             return None
-        if got.shape == expected.shape and _close(got, _variant(kind, accumulate=False)(c)):
+        if got.shape == expected.shape and any(_close(got, _variant(kind, accumulate=False, order=o)(c))
+                                               for o in ("windows", "offsets")):
             return ("dx is wrong only where windows overlap: it looks like `=` instead of `+=`, so a cell in "
                     "several windows keeps the gradient of the last one; add them up (the branch rule).")
         return None
@@ -141,8 +159,10 @@ def _factor(name, got, expected, case):
     return None
 
 
-_AVG_CASES = [(2, 3, 4, 4, 2, 2, False), (1, 2, 6, 4, 2, 2, False), (2, 2, 5, 5, 3, 2, False),
-              (1, 1, 7, 7, 3, 1, False), (1, 2, 7, 5, 3, 2, False)]
+# (N, C, H, W, K, S, tied): windows side by side first, so that `=` for `+=` is caught (and named) by the first
+# case with overlapping windows; S = 1 there tells `=` apart from windows placed with stride K
+_AVG_CASES = [(2, 3, 4, 4, 2, 2, False), (1, 2, 6, 4, 2, 2, False), (1, 1, 7, 7, 3, 1, False),
+              (2, 2, 5, 5, 3, 2, False), (1, 2, 7, 5, 3, 2, False)]
 
 
 @_wrapped
@@ -163,8 +183,9 @@ def check_avg_pool_backward(fn):
     return _run(fn, "check_avg_pool_backward", _cases(kind, 2301, _AVG_CASES), {"dx": "the shape of x"}, hints)
 
 
-_MAX_CASES = [(2, 2, 4, 4, 2, 2, False), (1, 3, 6, 6, 2, 2, True), (2, 1, 5, 5, 3, 2, False),
-              (1, 2, 7, 7, 3, 2, True), (1, 2, 6, 4, 2, 1, True)]
+# no ties first (the numerical gradient exists), then ties (integer pixels, checked against the loop)
+_MAX_CASES = [(2, 2, 4, 4, 2, 2, False), (1, 3, 6, 6, 2, 2, True), (2, 1, 7, 7, 3, 1, False),
+              (1, 2, 7, 7, 3, 2, True), (1, 2, 5, 5, 3, 2, False)]
 
 
 @_wrapped
@@ -205,9 +226,9 @@ def _locally_connected(C, H, W, F, K, pad):
 
 
 @_wrapped
-def check_locally_connected_params(fn):
+def check_unshared_params(fn):
     """Check fn(C, H, W, F, K, pad) -> the parameter count of a locally connected layer (stride 1)."""
-    who = "check_locally_connected_params"
+    who = "check_unshared_params"
     bad = _check_callable(fn, who)
     if bad is not None:
         return bad
