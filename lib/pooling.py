@@ -83,10 +83,10 @@ def _to_nchw(a):
     return np.ascontiguousarray(a.transpose(0, 3, 1, 2))
 
 
-def _switch(x, K, S, out):
-    """Index 0..K*K-1 (reading order) of the first maximum of every window: (N, OH, OW, C)."""
-    N, C = x.shape[:2]
-    flat = _windows(x, K, S, out).transpose(0, 1, 2, 5, 3, 4).reshape(N, out[0], out[1], C, K * K)
+def _switch(windows):
+    """Index 0..K*K-1 (reading order) of the first maximum of every window (N, OH, OW, K, K, C): (N, OH, OW, C)."""
+    N, OH, OW, K, _, C = windows.shape
+    flat = windows.transpose(0, 1, 2, 5, 3, 4).reshape(N, OH, OW, C, K * K)
     return flat.argmax(axis=-1)  # np.argmax returns the first maximum: the tie rule
 
 
@@ -126,7 +126,7 @@ def max_pool2d_backward(dout, x, size, stride=None):
     K, S = _window_args(who, size, stride)
     x, out = _check_input(who, x, K, S)
     dout = _check_upstream(who, dout, x.shape[:2] + out)
-    return _max_backward(dout, _switch(x, K, S, out), x.shape, K, S)
+    return _max_backward(dout, _switch(_windows(x, K, S, out)), x.shape, K, S)
 
 
 def avg_pool2d(x, size, stride=None):
@@ -169,8 +169,9 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x):
         x, out = self._input(x)
-        self.switch = _switch(x, self.size, self.stride, out)  # (N, OH, OW, C): where each maximum sits
-        return self._output(max_pool2d(x, self.size, self.stride))
+        windows = _windows(x, self.size, self.stride, out)  # (N, OH, OW, K, K, C), a view
+        self.switch = _switch(windows)  # (N, OH, OW, C): where each window's maximum sits
+        return self._output(_to_nchw(windows.max(axis=(3, 4))))
 
     def backward(self, dout):
         dout = self._check_upstream(dout)  # (N, C, OH, OW)
