@@ -158,6 +158,36 @@ def test_max_typical_mistakes_are_named(capsys):
                 "wrong sign")
 
 
+def max_backward_per_cell(dout, x, K, S, *, op="+=", step=None):
+    """The naive loop of the section, which writes only the winning cell; op="=" or step=K are the mistakes."""
+    dx = np.zeros_like(x)
+    step = S if step is None else step
+    N, C, OH, OW = dout.shape
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    window = x[n, c, i * step:i * step + K, j * step:j * step + K]
+                    if window.size == 0:
+                        continue
+                    p, q = np.unravel_index(np.argmax(window), window.shape)
+                    if op == "+=":
+                        dx[n, c, i * step + p, j * step + q] += dout[n, c, i, j]
+                    else:
+                        dx[n, c, i * step + p, j * step + q] = dout[n, c, i, j]
+    return dx
+
+
+def test_max_per_cell_loop(capsys):
+    """`=` on the winning cell alone is named too, and a stride mistake that leaves windows off the input (empty
+    windows in the checker's own loop) gets a sentence, not a traceback."""
+    expect_pass(check_max_pool_backward, max_backward_per_cell, capsys)
+    expect_fail(check_max_pool_backward, lambda d, x, K, S: max_backward_per_cell(d, x, K, S, op="="), capsys,
+                "`=` instead of `+=`", "only where windows overlap")
+    expect_fail(check_max_pool_backward, lambda d, x, K, S: max_backward_per_cell(d, x, K, S, step=K), capsys,
+                "stride S, not K")
+
+
 def test_max_stub(capsys):
     def max_pool_backward(dout, x, K, S):
         dx = None

@@ -47,35 +47,53 @@ def _pool_backward(dout, x, K, S, kind, *, ties="first", accumulate=True, order=
     with one option changed, a typical wrong one.
 
     ties: which cells of a max window get its gradient ("first", "last", "all" or "split" among the tied
-    cells); accumulate=False writes `=` instead of `+=`, in a loop over the windows (order="windows") or over
-    the K*K offsets inside a window (order="offsets"); divide: the divisor of an average (K*K when None);
-    step="K": windows start at i*K instead of i*S; use_dout=False puts 1 instead of dout.
+    cells); accumulate=False writes `=` instead of `+=`, in a loop over the windows that assigns whole windows
+    (order="windows"), over the K*K offsets inside a window (order="offsets"), or over the windows that assigns
+    only the cells a window sends to, as `dx[n, c, i*S + p, j*S + q] = dout[n, c, i, j]` does (order="cells");
+    divide: the divisor of an average (K*K when None); step="K": windows start at i*K instead of i*S;
+    use_dout=False puts 1 instead of dout.
     """
     N, C, OH, OW = dout.shape
     divide = K * K if divide is None else divide
     step = S if step is None else K if step == "K" else step
     shares = np.zeros((N, C, OH, OW, K, K))  # what each window sends to each of its cells
+    sends = np.zeros((N, C, OH, OW, K, K), dtype=bool)  # the cells each window sends something to
     for n in range(N):
         for c in range(C):
             for i in range(OH):
                 for j in range(OW):
                     window = x[n, c, i * step:i * step + K, j * step:j * step + K]
+                    if window.size == 0:  # placed with the wrong step, the window can fall off the input
+                        continue
                     d = dout[n, c, i, j] if use_dout else 1.0
                     share = shares[n, c, i, j, :window.shape[0], :window.shape[1]]
+                    to = sends[n, c, i, j, :window.shape[0], :window.shape[1]]
                     if kind == "avg":
                         share[...] = d / divide
+                        to[...] = True
                         continue
                     winners = window == window.max()
                     if ties == "first":
-                        share.flat[np.argmax(winners)] = d
+                        to.flat[np.argmax(winners)] = True
                     elif ties == "last":
-                        share.flat[winners.size - 1 - np.argmax(winners.ravel()[::-1])] = d
-                    elif ties == "all":
-                        share[winners] = d
-                    else:  # split evenly
-                        share[winners] = d / winners.sum()
+                        to.flat[winners.size - 1 - np.argmax(winners.ravel()[::-1])] = True
+                    else:  # all the tied cells
+                        to[...] = winners
+                    share[to] = d / winners.sum() if ties == "split" else d
     dx = np.zeros_like(x)
     H, W = x.shape[2:]
+    if order == "cells":
+        for i in range(OH):
+            for j in range(OW):
+                rows, cols = slice(i * step, i * step + K), slice(j * step, j * step + K)
+                h, w = len(range(H)[rows]), len(range(W)[cols])
+                to, part = sends[:, :, i, j, :h, :w], shares[:, :, i, j, :h, :w]
+                target = dx[:, :, rows, cols]  # a view: assigning into it writes dx
+                if accumulate:
+                    target[to] += part[to]
+                else:
+                    target[to] = part[to]
+        return dx
     if order == "offsets":
         for p in range(K):
             for q in range(K):
@@ -135,7 +153,7 @@ def _overwrites(kind):
         if name != "dx" or not c["overlap"] or _close(got, expected):
             return None
         if got.shape == expected.shape and any(_close(got, _variant(kind, accumulate=False, order=o)(c))
-                                               for o in ("windows", "offsets")):
+                                               for o in ("windows", "offsets", "cells")):
             return ("dx is wrong only where windows overlap: it looks like `=` instead of `+=`, so a cell in "
                     "several windows keeps the gradient of the last one; add them up (the branch rule).")
         return None
