@@ -24,3 +24,5 @@ from .language_model import RNNLM, sample_next, evaluate_perplexity, train_lm
 from .text import load_shakespeare, CharVocab, bptt_batches
 from .gated import (LSTM, GRU, TimeLSTM, TimeGRU, lstm_step_reference, gru_step_reference, fuse_gates,
                     unfuse_gates)
+from .pooling import (max_pool2d, max_pool2d_backward, avg_pool2d, avg_pool2d_backward, MaxPool2D, AvgPool2D,
+                      GlobalAvgPool)

@@ -113,10 +113,45 @@ ROWS = [
                          ("Sigmoid", lib.Sigmoid), ("Tanh", lib.Tanh), ("ReLU", lib.ReLU), ("Softmax", lib.Softmax),
                          ("SoftmaxWithLoss", lib.SoftmaxWithLoss), ("Flatten", lib.Flatten), ("Add", lib.Add),
                          ("Mul", lib.Mul), ("Repeat", lambda: lib.Repeat(2)), ("Sum", lib.Sum),
-                         ("Conv2D", lambda: Conv2D(*CONV)), ("TwoLayerNet", net),
+                         ("Conv2D", lambda: Conv2D(*CONV)), ("MaxPool2D", lambda: lib.MaxPool2D(2)),
+                         ("AvgPool2D", lambda: lib.AvgPool2D(2)), ("GlobalAvgPool", lib.GlobalAvgPool),
+                         ("TwoLayerNet", net),
                          ("Sequential", lambda: lib.Sequential([lib.Sigmoid()]))]],
     ("SoftmaxWithLoss.backward() before forward", lambda: lib.SoftmaxWithLoss().backward(),
      RuntimeError, "SoftmaxWithLoss.backward: call forward first"),
+
+    # ---- pooling: the whole-size rule, window and stride, shapes ---------------------------------------------
+    ("MaxPool2D window does not tile", lambda: lib.MaxPool2D(3, 2).forward(np.zeros((1, 1, 8, 8))),
+     ValueError, "MaxPool2D: a 3x3 window with stride 2 does not fit an 8x8 input exactly: height (8 - 3) / 2 = 2.5 "
+                 "is not a whole number (7 or 9 would fit)"),
+    ("AvgPool2D width does not tile", lambda: lib.AvgPool2D(2).forward(np.zeros((2, 3, 4, 7))),
+     ValueError, "AvgPool2D: a 2x2 window does not fit a 4x7 input exactly: width (7 - 2) / 2 = 2.5 is not a whole "
+                 "number (6 or 8 would fit)"),
+    ("max_pool2d window larger than input", lambda: lib.max_pool2d(np.zeros((1, 1, 2, 2)), 3),
+     ValueError, "max_pool2d: a 3x3 window does not fit in a 2x2 input: the window is larger than the input"),
+    ("MaxPool2D non-integer size", lambda: lib.MaxPool2D(2.0),
+     TypeError, "MaxPool2D: size must be an integer, got 2.0"),
+    ("AvgPool2D stride 0", lambda: lib.AvgPool2D(2, stride=0),
+     ValueError, "AvgPool2D: stride must be a positive integer, got 0"),
+    ("avg_pool2d size 0", lambda: lib.avg_pool2d(np.zeros((1, 1, 4, 4)), 0),
+     ValueError, "avg_pool2d: size must be a positive integer, got 0"),
+    ("MaxPool2D 3-D input", lambda: lib.MaxPool2D(2).forward(np.zeros((1, 4, 4))),
+     ValueError, "MaxPool2D: input x (N, C, H, W) must be 4-D, got shape (1, 4, 4)"),
+    ("GlobalAvgPool 2-D input", lambda: lib.GlobalAvgPool().forward(np.zeros((4, 4))),
+     ValueError, "GlobalAvgPool: input x (N, C, H, W) must be 4-D, got shape (4, 4)"),
+    ("max_pool2d nan input", lambda: lib.max_pool2d(nan_at((1, 1, 2, 2), (0, 0, 1, 0)), 2),
+     ValueError, "max_pool2d: input x (N, C, H, W) contains nan at index (0, 0, 1, 0)"),
+    ("max_pool2d_backward dout shape", lambda: lib.max_pool2d_backward(np.ones((1, 1, 2, 2)), np.ones((1, 1, 6, 6)),
+                                                                       2),
+     ValueError, "max_pool2d_backward: upstream gradient has shape (1, 1, 2, 2), the forward output has shape "
+                 "(1, 1, 3, 3)"),
+    ("MaxPool2D.backward dout shape", lambda: after_forward(lib.MaxPool2D(2), np.ones((1, 2, 4, 4))).backward(
+        np.ones((1, 2, 4, 4))),
+     ValueError, "MaxPool2D.backward: upstream gradient has shape (1, 2, 4, 4), the forward output had shape "
+                 "(1, 2, 2, 2)"),
+    ("GlobalAvgPool.backward nan dout", lambda: after_forward(lib.GlobalAvgPool(), np.ones((2, 3, 4, 4))).backward(
+        nan_at((2, 3), (1, 2))),
+     ValueError, "GlobalAvgPool.backward: upstream gradient dout contains nan at index (1, 2)"),
 
     # ---- upstream gradients: the layer agrees with the function --------------------------------------------
     ("Conv2D.backward nan dout", lambda: after_forward(Conv2D(*CONV), np.ones((1, 1, 4, 4))).backward(
