@@ -36,6 +36,7 @@ notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_conv.py
+	$(PY) benchmarks/bench_pooling.py
 	$(PY) benchmarks/bench_widgets.py
 	$(PY) benchmarks/bench_rnn.py
 	$(PY) benchmarks/bench_gated.py
