@@ -7,6 +7,8 @@ printed, and the returned object displays nothing more.
 """
 import numpy as np
 
+from ._wrap import print_wrapped
+
 from ..functions import cross_entropy, sigmoid, softmax
 from ..gradcheck import numerical_gradient, rel_error
 
@@ -376,28 +378,10 @@ def _refuse_calls(fn, cases, forbidden, sentence):
     return None
 
 
-def _print_wrapped(checker, fn, width=76):
-    """Run checker(fn), printing whatever fn prints as it is and the checker's sentence wrapped to `width` (the
-    page's code column)."""
-    import contextlib
-    import io
-    import textwrap
-
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        result = checker(fn)
-    printed = buffer.getvalue()
-    if printed.endswith(result.message + "\n"):
-        printed = printed[:-len(result.message) - 1]
-    print(printed, end="")
-    print(textwrap.fill(result.message, width, break_long_words=False, break_on_hyphens=False))
-    return result
-
-
 def check_conv1d_backward(fn):
     """Check fn(x, w, dout) -> (dx, dw) for the 1-D valid cross-correlation y[i] = sum_k x[i + k] w[k],
     written as one loop over the outputs (np.convolve, np.correlate and lib's versions are refused)."""
-    return _print_wrapped(_check_conv1d_backward, fn)
+    return print_wrapped(_check_conv1d_backward, fn)
 
 
 def _check_conv1d_backward(fn):
@@ -533,7 +517,7 @@ def check_conv2d_forward(fn):
 def check_conv2d_backward(fn):
     """Check fn(dout, x, w, pad, stride) -> (dx, dw, db) for a 2-D convolution layer, computed by the reader
     (a call of lib's ready-made backward passes is refused)."""
-    return _print_wrapped(_check_conv2d_backward, fn)
+    return print_wrapped(_check_conv2d_backward, fn)
 
 
 def _check_conv2d_backward(fn):

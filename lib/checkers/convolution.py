@@ -3,30 +3,14 @@
 Like the other checkers, each one runs the reader's function on hidden seeded cases, compares the result with
 lib's reference, prints one sentence that names the likely mistake and returns a `CheckResult`.
 """
-import contextlib
-import functools
-import io
-import textwrap
 
 import numpy as np
 
 from . import _Case, _close, _equals, _finish, _fn_name, _run, _shape
+from ._wrap import wrapped
 from ._calls import watch_calls
 
 __all__ = ["check_im2col"]
-
-WIDTH = 76  # the page's code column: the sentence is wrapped to it when printed
-
-
-def _wrapped(checker):
-    """Run a checker with its own printing captured, then print its one sentence wrapped to WIDTH."""
-    @functools.wraps(checker)
-    def run(fn):
-        with contextlib.redirect_stdout(io.StringIO()):
-            result = checker(fn)
-        print(textwrap.fill(result.message, WIDTH, break_long_words=False, break_on_hyphens=False))
-        return result
-    return run
 
 
 # (N, C, H, W, KH, KW): several channels, non-square images and kernels, so that every ordering mistake shows
@@ -59,7 +43,7 @@ def _same_rows(name, axis, message):
     return hint
 
 
-@_wrapped
+@wrapped(keep_reader_prints=False)
 def check_im2col(fn):
     """Check fn(x, KH, KW) -> cols (N*OH*OW, KH*KW*C): lib.im2col for stride 1 and no padding, without calling it."""
     from .. import conv

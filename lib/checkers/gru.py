@@ -4,33 +4,16 @@ Each runs the reader's function on hidden seeded cases, compares with lib's refe
 lib.TimeGRU, whose backward is checked against a numerical gradient here), prints one sentence naming the
 likely bug and returns a CheckResult, like the checkers of the earlier chapters.
 """
-import contextlib
-import functools
-import io
-import textwrap
 
 import numpy as np
 
 from . import _Case, _check_callable, _close, _equals, _finish, _fn_name, _num, _run, _verified
+from ._wrap import wrapped
 from ..functions import sigmoid
 from ..gated import GRU, TimeGRU
 
 __all__ = ["check_swap_update_convention", "check_gru_as_leaky", "check_gru_backward", "check_adding_batch",
            "check_gate_bias_for_time_constant"]
-
-
-WIDTH = 76  # the page's code column: the sentence is wrapped to it when printed
-
-
-def _wrapped(checker):
-    """Run a checker with its own printing captured, then print its one sentence wrapped to WIDTH."""
-    @functools.wraps(checker)
-    def run(fn):
-        with contextlib.redirect_stdout(io.StringIO()):
-            result = checker(fn)
-        print(textwrap.fill(result.message, WIDTH, break_long_words=False, break_on_hyphens=False))
-        return result
-    return run
 
 
 def _gru_params(rng, D, H, scale=0.6):
@@ -51,7 +34,7 @@ def _negate_z(Wx, Wh, b, which=("Wx", "Wh", "b"), block=True):
     return out["Wx"], out["Wh"], out["b"]
 
 
-@_wrapped
+@wrapped(keep_reader_prints=False)
 def check_swap_update_convention(fn):
     """Check fn(Wx, Wh, b) -> (Wx2, Wh2, b2) such that h = (1 - z') h_prev + z' g with the new parameters
     equals lib's h = z h_prev + (1 - z) g with the old ones; the answer is unique: negate the z blocks."""
@@ -92,7 +75,7 @@ def _leaky_forward(xs, Wx, Wh, b, alpha):
     return np.stack(hs, axis=1)  # (N, T, H)
 
 
-@_wrapped
+@wrapped(keep_reader_prints=False)
 def check_gru_as_leaky(fn):
     """Check fn(Wx, Wh, b, alpha) -> fused GRU parameters with which lib.TimeGRU equals the leaky RNN."""
     bad = _check_callable(fn, "check_gru_as_leaky")
@@ -171,7 +154,7 @@ def _gru_backward(dh, x, h_prev, Wx, Wh, b, *, candidate_sees_h=False, drop=None
     return da @ Wx.T, dh_prev, x.T @ da, dWh, da.sum(axis=0)
 
 
-@_wrapped
+@wrapped(keep_reader_prints=False)
 def check_gru_backward(fn):
     """Check fn(dh, x, h_prev, Wx, Wh, b) -> (dx, dh_prev, dWx, dWh, db) for one fused GRU step."""
     rng = np.random.default_rng(523)
@@ -221,7 +204,7 @@ def check_gru_backward(fn):
 
 
 # ------------------------------------------------------------------------------------------- section 5.3
-@_wrapped
+@wrapped(keep_reader_prints=False)
 def check_adding_batch(fn):
     """Check fn(N, T, rng) -> (xs (N, T, 2), targets (N,)) for the adding problem.
 
@@ -285,7 +268,7 @@ def _time_constant_bias(tau):
     return np.log(p / (1.0 - p))
 
 
-@_wrapped
+@wrapped(keep_reader_prints=False)
 def check_gate_bias_for_time_constant(fn):
     """Check fn(tau) -> the bias b with sigmoid(b) ** tau = e^{-1}: a gate that keeps e^{-1} after tau steps."""
     taus = [1.0, 5.0, 20.0, 100.0]

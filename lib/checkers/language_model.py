@@ -4,17 +4,15 @@ Each checker runs the reader's function on hidden seeded cases, compares with li
 (`lib.evaluate_perplexity`'s formula, `lib.sample_next`, `lib.bptt_batches`), prints one sentence that
 names the likely bug, and returns a `CheckResult`.
 """
-import textwrap
 
 import numpy as np
 
 from ..functions import log_softmax, softmax
 from ..text import bptt_batches
 from . import CheckResult, _fn_name, _num
+from ._wrap import wrap
 
 __all__ = ["check_perplexity", "check_sample_with_temperature", "check_bptt_batches"]
-
-WIDTH = 76  # the page's code column: the sentence is wrapped to it when printed
 
 
 def _shape(shape):
@@ -24,7 +22,7 @@ def _shape(shape):
 
 def _finish(passed, message):
     """Print the one sentence, wrapped to the code column, and return the result."""
-    print(textwrap.fill(message, WIDTH, break_long_words=False, break_on_hyphens=False))
+    print(wrap(message))
     return CheckResult(passed, message)
 
 

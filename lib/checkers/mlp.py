@@ -3,12 +3,7 @@
 Like the other checkers, each one runs the reader's answer on fixed or hidden seeded cases, prints one sentence
 that names the likely mistake and returns a `CheckResult`. The file is split into one block per section.
 """
-import contextlib
-import functools
 import importlib
-import io
-import sys
-import textwrap
 
 import numpy as np
 
@@ -18,6 +13,7 @@ from . import (CheckResult, _Case, _as_outputs, _close, _compare, _constant_fact
 # of the same name that section 1.1's block defines below (and looks up when it runs).
 from . import _check_callable as _bp_check_callable, _finish as _bp_finish
 from ._calls import watch_calls
+from ._wrap import wrap, wrapped
 from .. import functions, layers
 from ..functions import cross_entropy, sigmoid, softmax
 
@@ -25,12 +21,10 @@ _gradcheck = importlib.import_module("..gradcheck", __package__)  # the module; 
 
 __all__ = []
 
-WIDTH = 76  # the page's code column: every block's sentence is wrapped to it when printed
-
 
 def _finish(passed, message):
     """Print the one sentence, wrapped to the code column, and return the result."""
-    print(textwrap.fill(message, WIDTH, break_long_words=False, break_on_hyphens=False))
+    print(wrap(message))
     return CheckResult(passed, message)
 
 
@@ -369,25 +363,6 @@ def check_cross_entropy(fn):
 # ============================================================================================================
 __all__ += ["check_numerical_gradient", "check_center_rows_backward", "check_linear_t_backward"]
 
-_BP_WIDTH = 76  # the page's code column: each checker's sentence is wrapped to it when printed
-
-
-def _bp_wrapped(checker):
-    """Run checker with its one sentence wrapped to the code column; anything the reader's function prints stays."""
-    @functools.wraps(checker)
-    def run(fn):
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            result = checker(fn)
-        printed = buffer.getvalue()
-        if printed.endswith(result.message + "\n"):
-            printed = printed[:-len(result.message) - 1]
-        sys.stdout.write(printed)
-        print(textwrap.fill(result.message, _BP_WIDTH, break_long_words=False, break_on_hyphens=False))
-        return result
-    return run
-
-
 # ------------------------------------------------------------------------------------ numerical_gradient
 def _ng_problems():
     """The hidden cases: (shape, eps, make) where make(p) -> (f, exact gradient function) for a fresh p."""
@@ -465,7 +440,7 @@ def _name_bound_to(fn, target):
     return None
 
 
-@_bp_wrapped
+@wrapped
 def check_numerical_gradient(fn):
     """Check fn(f, p, eps) -> the central-difference gradient of the scalar f() with respect to the array p."""
     who = "check_numerical_gradient"
@@ -562,7 +537,7 @@ def check_numerical_gradient(fn):
 _CENTER_SHAPES = [(3, 4), (2, 5), (4, 2), (1, 6)]  # (N, D): never square, so a lost keepdims cannot broadcast
 
 
-@_bp_wrapped
+@wrapped
 def check_center_rows_backward(fn):
     """Check fn(x, dout) -> dx for y = x - x.mean(axis=1, keepdims=True), x of shape (N, D)."""
     rng = np.random.default_rng(122)
@@ -617,7 +592,7 @@ def check_center_rows_backward(fn):
 
 
 # ------------------------------------------------------------------------------------ y = x W^T
-@_bp_wrapped
+@wrapped
 def check_linear_t_backward(fn):
     """Check fn(x, W, dout) -> (dx, dW) for y = x @ W.T, with x (N, D) and W stored as (H, D)."""
     rng = np.random.default_rng(123)

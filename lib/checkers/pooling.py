@@ -4,35 +4,13 @@ Like the other checkers, each one runs the reader's function on hidden seeded ca
 lib's reference (checked against a numerical gradient where the gradient exists, and against a plain loop
 where windows hold ties), prints one sentence that names the likely mistake and returns a `CheckResult`.
 """
-import contextlib
-import functools
-import io
-import sys
-import textwrap
 
 import numpy as np
 
 from . import _Case, _check_callable, _close, _constant_factor, _equals, _finish, _fn_name, _run, _verified
+from ._wrap import wrapped
 
 __all__ = ["check_avg_pool_backward", "check_max_pool_backward", "check_unshared_params"]
-
-WIDTH = 76  # the page's code column: the sentence is wrapped to it when printed
-
-
-def _wrapped(checker):
-    """Run checker with its printed sentence wrapped to WIDTH; anything the reader's function prints stays."""
-    @functools.wraps(checker)
-    def run(fn):
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            result = checker(fn)
-        printed = buffer.getvalue()
-        if printed.endswith(result.message + "\n"):
-            printed = printed[:-len(result.message) - 1]
-        sys.stdout.write(printed)
-        print(textwrap.fill(result.message, WIDTH, break_long_words=False, break_on_hyphens=False))
-        return result
-    return run
 
 
 def _pooling():
@@ -183,7 +161,7 @@ _AVG_CASES = [(2, 3, 4, 4, 2, 2, False), (1, 2, 6, 4, 2, 2, False), (1, 1, 7, 7,
               (2, 2, 5, 5, 3, 2, False), (1, 2, 7, 5, 3, 2, False)]
 
 
-@_wrapped
+@wrapped
 def check_avg_pool_backward(fn):
     """Check fn(dout, x, K, S) -> dx, the backward pass of average pooling over K x K windows with stride S."""
     kind = "avg"
@@ -206,7 +184,7 @@ _MAX_CASES = [(2, 2, 4, 4, 2, 2, False), (1, 3, 6, 6, 2, 2, True), (2, 1, 7, 7, 
               (1, 2, 7, 7, 3, 2, True), (1, 2, 5, 5, 3, 2, False)]
 
 
-@_wrapped
+@wrapped
 def check_max_pool_backward(fn):
     """Check fn(dout, x, K, S) -> dx for max pooling, ties included: the first maximum in reading order wins."""
     kind = "max"
@@ -243,7 +221,7 @@ def _locally_connected(C, H, W, F, K, pad):
     return conv_params_and_flops(C, F, K, K, OH, OW)[0] * OH * OW, OH, OW
 
 
-@_wrapped
+@wrapped
 def check_unshared_params(fn):
     """Check fn(C, H, W, F, K, pad) -> the parameter count of a locally connected layer (stride 1)."""
     who = "check_unshared_params"

@@ -4,38 +4,17 @@ Each runs the reader's function on hidden seeded cases, compares with lib's refe
 numerical gradient where it is a gradient), prints one sentence naming the likely bug and returns a
 CheckResult, like the checkers of chapters 1 and 2.
 """
-import contextlib
 import functools
-import io
-import sys
-import textwrap
 
 import numpy as np
 
 from . import _Case, _check_callable, _close, _equals, _finish, _fn_name, _num, _run, _verified
+from ._wrap import wrapped
 from ..functions import sigmoid
 from ..gradient_flow import ActivationRNN, largest_singular_value, spectral_radius
 
 __all__ = ["check_chain_grads", "check_backward_gain", "check_init_std", "check_relu_rnn_backward",
            "check_transient_matrix", "check_clip_cosine"]
-
-WIDTH = 76  # the page's code column: the sentence is wrapped to it when printed
-
-
-def _wrapped(checker):
-    """Run checker with its printed sentence wrapped to WIDTH; anything the reader's function prints stays."""
-    @functools.wraps(checker)
-    def run(fn):
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            result = checker(fn)
-        printed = buffer.getvalue()
-        if printed.endswith(result.message + "\n"):
-            printed = printed[:-len(result.message) - 1]
-        sys.stdout.write(printed)
-        print(textwrap.fill(result.message, WIDTH, break_long_words=False, break_on_hyphens=False))
-        return result
-    return run
 
 
 def _scalar_zero(what):
@@ -79,7 +58,7 @@ def _chain_grads(x, w, *, slope_of_output=False, skip_top=False, shift=False):
     return grads
 
 
-@_wrapped
+@wrapped
 def check_chain_grads(fn):
     """Check fn(x, w) -> dy/dw (M,) for the chain a_l = w_l h_{l-1}, h_l = sigmoid(a_l), h_0 = x, y = h_M."""
     rng = np.random.default_rng(401)
@@ -103,7 +82,7 @@ def check_chain_grads(fn):
     return _run(fn, "check_chain_grads", cases, {"dy/dw": "one entry per weight, the shape of w"}, hints)
 
 
-@_wrapped
+@wrapped
 def check_backward_gain(fn):
     """Check fn(W) -> s_max(W) / 4, the largest factor a sigmoid layer with weights W can stretch a gradient by."""
     rng = np.random.default_rng(402)
@@ -143,7 +122,7 @@ def _init_std(D, H, activation):
     return float(np.sqrt(2.0 / D)) if activation == "relu" else float(np.sqrt(2.0 / (D + H)))
 
 
-@_wrapped
+@wrapped
 def check_init_std(fn):
     """Check fn(D, H, activation) -> the standard deviation of Xavier (tanh, sigmoid) or He (relu) weights."""
     specs = [(64, 64, "tanh"), (100, 20, "relu"), (30, 10, "sigmoid"), (256, 128, "relu"), (12, 48, "tanh")]
@@ -203,7 +182,7 @@ def _relu_dhs(hs, Wh, dout, *, transpose=True, add_upstream=True, shift=False, p
     return out
 
 
-@_wrapped
+@wrapped
 def check_relu_rnn_backward(fn):
     """Check fn(hs, Wh, dout) -> dhs (N, T, H), the gradient reaching every h_t of h_t = relu(x_t Wx + h_{t-1} Wh + b)."""
     rng = np.random.default_rng(403)
@@ -236,7 +215,7 @@ def check_relu_rnn_backward(fn):
                 reference="lib's ActivationRNN")
 
 
-@_wrapped
+@wrapped
 def check_transient_matrix(fn):
     """Check fn() -> a square W with s_max(W) >= 2 and spectral radius <= 0.5: one step may double, the long run decays."""
     bad = _check_callable(fn, "check_transient_matrix")
@@ -286,7 +265,7 @@ def _cosine_after_clipping(grads, c, *, per_array=False, clip=None):
     return float(g @ k / (np.linalg.norm(g) * np.linalg.norm(k)))
 
 
-@_wrapped
+@wrapped
 def check_clip_cosine(fn):
     """Check fn(grads, c) -> the cosine between the full gradient and the gradient clipped by value to [-c, c]."""
     rng = np.random.default_rng(404)
