@@ -35,3 +35,19 @@ def wrapped(checker=None, *, keep_reader_prints=True):
             return print_wrapped(check, fn, keep_reader_prints)
         return run
     return decorate(checker) if checker is not None else decorate
+
+
+def finish(passed, message):
+    """Print the one sentence wrapped to WIDTH and return it as a CheckResult."""
+    from . import CheckResult  # here, not at the top: lib.checkers imports this module while it starts
+
+    print(wrap(message))
+    return CheckResult(passed, message)
+
+
+def check_callable(fn, who):
+    """A failed (wrapped) CheckResult if fn is not a function, else None."""
+    if not callable(fn):
+        return finish(False, f"{who} needs a function to check, but got {type(fn).__name__}; pass the function "
+                             "itself, without calling it.")
+    return None

@@ -9,8 +9,8 @@ import numpy as np
 
 from ..functions import log_softmax, softmax
 from ..text import bptt_batches
-from . import CheckResult, _fn_name, _num
-from ._wrap import wrap
+from . import _fn_name, _num
+from ._wrap import check_callable as _check_callable, finish as _finish
 
 __all__ = ["check_perplexity", "check_sample_with_temperature", "check_bptt_batches"]
 
@@ -18,19 +18,6 @@ __all__ = ["check_perplexity", "check_sample_with_temperature", "check_bptt_batc
 def _shape(shape):
     """A shape written without inner spaces, "(2,5,7)", so the wrapped sentence never splits it."""
     return "(" + ",".join(str(int(d)) for d in shape) + ")"
-
-
-def _finish(passed, message):
-    """Print the one sentence, wrapped to the code column, and return the result."""
-    print(wrap(message))
-    return CheckResult(passed, message)
-
-
-def _check_callable(fn, who):
-    if not callable(fn):
-        return _finish(False, f"{who} needs a function to check, but got {type(fn).__name__}; pass the function "
-                              "itself, without calling it.")
-    return None
 
 
 def _call(fn, args, where):

@@ -7,32 +7,19 @@ import importlib
 
 import numpy as np
 
-from . import (CheckResult, _Case, _as_outputs, _close, _compare, _constant_factor, _equals, _fn_name, _index,
+from . import (_Case, _as_outputs, _close, _compare, _constant_factor, _equals, _fn_name, _index,
                _mean_instead_of_sum, _num, _run, _verified)
 # Section 1.2 uses these under its own names: a plain `_finish` or `_check_callable` would replace the functions
 # of the same name that section 1.1's block defines below (and looks up when it runs).
 from . import _check_callable as _bp_check_callable, _finish as _bp_finish
 from ._calls import watch_calls
-from ._wrap import wrap, wrapped
+from ._wrap import check_callable as _check_callable, finish as _finish, wrapped
 from .. import functions, layers
 from ..functions import cross_entropy, sigmoid, softmax
 
 _gradcheck = importlib.import_module("..gradcheck", __package__)  # the module; lib.gradcheck is the function
 
 __all__ = []
-
-
-def _finish(passed, message):
-    """Print the one sentence, wrapped to the code column, and return the result."""
-    print(wrap(message))
-    return CheckResult(passed, message)
-
-
-def _check_callable(fn, who):
-    if not callable(fn):
-        return _finish(False, f"{who} needs a function to check, but got {type(fn).__name__}; pass the function "
-                              "itself, without calling it.")
-    return None
 
 
 def _tuple(values):
