@@ -451,3 +451,4 @@ from .language_model import *  # noqa: E402,F401,F403
 from .vanishing import *  # noqa: E402,F401,F403
 from .gated import *  # noqa: E402,F401,F403
 from .gru import *  # noqa: E402,F401,F403
+from .training import *  # noqa: E402,F401,F403
