@@ -78,6 +78,13 @@ def test_the_stub_and_other_shapes_of_wrong(capsys):
         return 1, val_losses
 
     expect_fail(check_early_stopping, loss_before_training, capsys, "val_losses[0] is")
+    def loss_not_epoch(model, optimizer, x_train, t_train, x_val, t_val, *, epochs, batch_size, rng):
+        best_epoch, val_losses = early_stopping_reference(model, optimizer, x_train, t_train, x_val, t_val,
+                                                          epochs=epochs, batch_size=batch_size, rng=rng)
+        return min(val_losses), val_losses  # the best loss instead of its epoch
+
+    expect_fail(check_early_stopping, loss_not_epoch, capsys, "a whole number", "not the loss itself")
+    expect_fail(check_early_stopping, lambda *a, **k: (None, []), capsys, "val_losses has 0 entries")
     expect_fail(check_early_stopping, lambda *a, **k: None, capsys, "should return a pair")
     expect_fail(check_early_stopping, lambda *a, **k: 1 / 0, capsys, "raised ZeroDivisionError")
 

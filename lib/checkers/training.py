@@ -140,10 +140,14 @@ def check_early_stopping(fn):
 
         # the best epoch, counted from 1
         try:
-            best_epoch = int(best_epoch)
-        except (TypeError, ValueError):
-            return _finish(False, f"best_epoch is {best_epoch!r}; expected the number of the epoch with the "
-                                  f"smallest validation loss, counted from 1.")
+            whole = not isinstance(best_epoch, (bool, np.bool_)) and float(best_epoch) == int(best_epoch)
+        except (TypeError, ValueError, OverflowError):
+            whole = False
+        if not whole:
+            shown = _num(best_epoch) if isinstance(best_epoch, (float, np.floating)) else repr(best_epoch)
+            return _finish(False, f"best_epoch is {shown}; expected the number of the epoch with the smallest "
+                                  f"validation loss, a whole number counted from 1 (not the loss itself).")
+        best_epoch = int(best_epoch)
         if best_epoch == best - 1:
             return _finish(False, f"best_epoch is {best_epoch}, the index of the smallest entry of val_losses; "
                                   f"epochs count from 1, so the best one is epoch {best}.")
