@@ -1,5 +1,6 @@
 """The checker of section 1.3 passes a right answer and names the mistake in typical wrong ones."""
 import functools
+import types
 
 import lib
 from lib.checkers import check_early_stopping
@@ -39,7 +40,19 @@ def early_stopping(save_copies=True, restore="in place", choose_by="validation",
 
 def test_right_answers_pass(capsys):
     expect_pass(check_early_stopping, early_stopping(), capsys)
-    expect_pass(check_early_stopping, early_stopping_reference, capsys)
+    # the reference itself, under another name (the checker refuses a function that calls it by its own)
+    reference = types.FunctionType(early_stopping_reference.__code__, early_stopping_reference.__globals__,
+                                   "reference", early_stopping_reference.__defaults__)
+    reference.__kwdefaults__ = early_stopping_reference.__kwdefaults__
+    expect_pass(check_early_stopping, reference, capsys)
+
+
+def test_calling_the_reference_is_refused(capsys):
+    def cheat(*args, **kwargs):
+        return early_stopping_reference(*args, **kwargs)
+
+    expect_fail(check_early_stopping, cheat, capsys, "reference solution", "write the loop yourself")
+    expect_fail(check_early_stopping, early_stopping_reference, capsys, "reference solution")
 
 
 def test_typical_mistakes_are_named(capsys):
@@ -79,8 +92,8 @@ def test_the_stub_and_other_shapes_of_wrong(capsys):
 
     expect_fail(check_early_stopping, loss_before_training, capsys, "val_losses[0] is")
     def loss_not_epoch(model, optimizer, x_train, t_train, x_val, t_val, *, epochs, batch_size, rng):
-        best_epoch, val_losses = early_stopping_reference(model, optimizer, x_train, t_train, x_val, t_val,
-                                                          epochs=epochs, batch_size=batch_size, rng=rng)
+        best_epoch, val_losses = early_stopping()(model, optimizer, x_train, t_train, x_val, t_val,
+                                                  epochs=epochs, batch_size=batch_size, rng=rng)
         return min(val_losses), val_losses  # the best loss instead of its epoch
 
     expect_fail(check_early_stopping, loss_not_epoch, capsys, "a whole number", "not the loss itself")

@@ -77,6 +77,11 @@ def check_early_stopping(fn):
                               "pass the function itself, without calling it.")
     from ..train import fit
 
+    called = set(getattr(getattr(fn, "__code__", None), "co_names", ()))
+    if fn is early_stopping_reference or "early_stopping_reference" in called:
+        return _finish(False, f"{_fn_name(fn)} calls the checker's own reference solution; write the loop "
+                              "yourself with lib.fit(..., epochs=1, ...).")
+
     # (seed, epochs, batch_size): full-batch training on 72 points, and minibatches of 24; the validation loss is
     # lowest at epoch 27 and 41 respectively, well before the end and not where the training loss is lowest
     cases = [(1307, 100, 72), (1306, 100, 24)]
