@@ -1,4 +1,7 @@
 """One look for every figure in the book: readable fonts and a colour-blind-safe palette (Okabe-Ito)."""
+import io
+from binascii import a2b_base64, b2a_base64
+
 import matplotlib as mpl
 import numpy as np
 
@@ -7,8 +10,14 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 
 
-def use_book_style():
-    """Set matplotlib defaults for the book's figures: 4.8 in wide at most, and sharp on HiDPI screens."""
+def use_book_style(png_colors=None):
+    """Set matplotlib defaults for the book's figures: 4.8 in wide at most, and sharp on HiDPI screens.
+
+    With png_colors (2 to 256), a notebook stores each figure as a PNG with a palette of at most that many
+    colours (see `palette_png`): the same to the eye at about 40 % of the bytes, for pages with many figures.
+    """
+    if png_colors is not None:
+        _check_png_colors(png_colors)
     mpl.rcParams.update({
         "figure.figsize": (4.8, 3.2),  # 432 px at 90 dpi: a 390 px phone shrinks it to no less than 80 %
         "figure.dpi": 90,
@@ -24,18 +33,67 @@ def use_book_style():
         "legend.frameon": False,
         "image.cmap": "viridis",
     })
-    _retina_in_notebooks()
+    _retina_in_notebooks(png_colors)
 
 
-def _retina_in_notebooks():
+def _check_png_colors(png_colors):
+    if isinstance(png_colors, bool) or not isinstance(png_colors, (int, np.integer)) or not 2 <= png_colors <= 256:
+        raise ValueError(f"png_colors must be a whole number from 2 to 256 (a PNG palette's size), got {png_colors!r}")
+
+
+def palette_png(png, colors=256):
+    """The PNG bytes `png` redrawn with a palette of at most `colors` colours (median cut, no dithering).
+
+    Antialiased lines and text give a plot a few thousand colours, but nearly all its pixels have one of a few
+    dozen; a 256-colour palette keeps those exactly and rounds the rare blends, which the eye does not see. The
+    size in pixels is unchanged. A PNG with transparent pixels, or one the palette would not shrink, is returned
+    as it is.
+    """
+    from PIL import Image
+
+    _check_png_colors(colors)
+    image = Image.open(io.BytesIO(png))
+    if image.mode not in ("RGB", "RGBA") or (image.mode == "RGBA" and image.getextrema()[3][0] < 255):
+        return png
+    paletted = image.convert("RGB").quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    paletted.save(out, format="png", optimize=True)
+    return out.getvalue() if out.tell() < len(png) else png
+
+
+def _retina_in_notebooks(png_colors=None):
     """In a Jupyter kernel, store figures as PNGs at twice the pixels with their display size (retina)."""
     try:
         from IPython import get_ipython
+        from matplotlib.figure import Figure
         from matplotlib_inline.backend_inline import set_matplotlib_formats
+        from matplotlib_inline.config import InlineBackend
     except ImportError:
         return
-    if get_ipython() is not None:
-        set_matplotlib_formats("retina")
+    shell = get_ipython()
+    if shell is None:
+        return
+    set_matplotlib_formats("retina")
+    if png_colors is None:
+        return
+    # The trait set to what the notebook's `%config InlineBackend.figure_formats = ["retina"]` sets, so that
+    # the magic changes nothing and keeps the formatter below instead of registering a plain one again.
+    InlineBackend.instance().figure_formats = {"retina"}
+    formatter = shell.display_formatter.formatters["image/png"]
+    retina = formatter.lookup_by_type(Figure)
+
+    def retina_palette(fig):
+        """The retina PNG of `fig` (base64 text or bytes, with its display size) with a small palette."""
+        result = retina(fig)
+        if result is None:  # an empty figure
+            return None
+        data, metadata = result
+        if isinstance(data, str):
+            small = palette_png(a2b_base64(data), png_colors)
+            return b2a_base64(small, newline=False).decode("ascii"), metadata
+        return palette_png(data, png_colors), metadata
+
+    formatter.for_type(Figure, retina_palette)
 
 
 def plot_decision_regions(ax, predict, x, t, *, resolution=200, margin=0.1):

@@ -748,5 +748,6 @@ from .vanishing import *  # noqa: E402,F401,F403
 from .gated import *  # noqa: E402,F401,F403
 from .gru import *  # noqa: E402,F401,F403
 from .mlp import *  # noqa: E402,F401,F403
+from .training import *  # noqa: E402,F401,F403
 from .convolution import *  # noqa: E402,F401,F403
 from .pooling import *  # noqa: E402,F401,F403
