@@ -3,21 +3,12 @@
 Like the other checkers, each one runs the reader's function on hidden seeded cases, compares the result with
 a reference built from lib, prints one sentence that names the likely mistake and returns a `CheckResult`.
 """
-import textwrap
-
 import numpy as np
 
-from . import CheckResult, _fn_name, _num
+from . import _fn_name, _num
+from ._wrap import check_callable as _check_callable, finish as _finish
 
 __all__ = ["check_early_stopping"]
-
-WIDTH = 76  # the page's code column: the sentence is wrapped to it when printed
-
-
-def _finish(passed, message):
-    """Print the one sentence, wrapped to WIDTH, and return the result."""
-    print(textwrap.fill(message, WIDTH, break_long_words=False, break_on_hyphens=False))
-    return CheckResult(passed, message)
 
 
 # ------------------------------------------------------------------------------------------- early stopping
@@ -72,9 +63,9 @@ def _same(arrays, others):
 def check_early_stopping(fn):
     """Check fn(model, optimizer, x_train, t_train, x_val, t_val, *, epochs, batch_size, rng) -> (best_epoch,
     val_losses), which must also leave the weights of the best epoch in model."""
-    if not callable(fn):
-        return _finish(False, f"check_early_stopping needs a function to check, but got {type(fn).__name__}; "
-                              "pass the function itself, without calling it.")
+    bad = _check_callable(fn, "check_early_stopping")
+    if bad is not None:
+        return bad
     from ..train import fit
 
     called = set(getattr(getattr(fn, "__code__", None), "co_names", ()))
