@@ -73,3 +73,29 @@ def test_code_lines_fit_the_code_column(path):
         long += [f"cell {i}: {len(line)} characters: {line!r}"
                  for block in blocks for line in block.splitlines() if len(line) > MAX_CODE_LINE]
     assert not long, f"{path.name}: lines wider than the code column:\n" + "\n".join(long)
+
+
+def markdown_text(path):
+    return "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "markdown")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_exercise_has_a_hint_before_its_solution(path):
+    text = markdown_text(path)
+    labels = re.findall(r":::\{exercise\}\s*\n:label: (\S+)", text)
+    assert labels, f"{path.name}: no exercises"
+    for label in labels:
+        start = text.index(f":label: {label}")
+        solution = re.search(r"\{solution(?:-start)?\} " + re.escape(label) + r"\b", text)
+        assert solution, f"{path.name}: exercise {label} has no solution"
+        assert re.search(r"\{admonition\} Hint", text[start:solution.start()]), \
+            f"{path.name}: the solution of {label} is not preceded by a hint"
+
+
+def test_the_hint_check_catches_a_missing_hint(tmp_path):
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": [
+        ":::{exercise}\n:label: ex-a\nDo it.\n:::\n\n:::{solution} ex-a\n:class: dropdown\nDone.\n:::\n"]}]}
+    path = tmp_path / "x.ipynb"
+    path.write_text(json.dumps(nb))
+    with pytest.raises(AssertionError, match="not preceded by a hint"):
+        test_every_exercise_has_a_hint_before_its_solution(path)
