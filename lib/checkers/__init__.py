@@ -102,6 +102,25 @@ def _finish(passed, message):
     return CheckResult(passed, message)
 
 
+def _count_returned(fn, args, where):
+    """Call fn(*args), which should return a whole number; return (the number as a float, None) or (None, the
+    failed CheckResult that says what went wrong)."""
+    try:
+        got = fn(*args)
+    except NotImplementedError:
+        return None, _finish(False, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet.")
+    except Exception as e:  # the reader's bug becomes one sentence
+        text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        detail = f" ({text[:147]})" if text else ""
+        return None, _finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}.")
+    if got is None:
+        return None, _finish(False, f"{_fn_name(fn)} returned None; expected a whole number of parameters.")
+    try:
+        return float(np.asarray(got, dtype=np.float64)), None
+    except (TypeError, ValueError):
+        return None, _finish(False, f"{_fn_name(fn)} returned a {type(got).__name__}; expected one whole number.")
+
+
 def _check_callable(fn, who):
     if not callable(fn):
         return _finish(False, f"{who} needs a function to check, but got {type(fn).__name__}; pass the function "

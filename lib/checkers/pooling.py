@@ -7,7 +7,7 @@ where windows hold ties), prints one sentence that names the likely mistake and 
 
 import numpy as np
 
-from . import _Case, _check_callable, _close, _constant_factor, _equals, _finish, _fn_name, _run, _verified
+from . import _Case, _check_callable, _count_returned, _close, _constant_factor, _equals, _finish, _fn_name, _run, _verified
 from ._wrap import wrapped
 
 __all__ = ["check_avg_pool_backward", "check_max_pool_backward", "check_unshared_params"]
@@ -234,20 +234,9 @@ def check_unshared_params(fn):
         if expected != OH * OW * F * (C * K * K + 1):
             raise RuntimeError(f"{who}: the reference disagrees with the formula; this is a bug in the checker")
         where = f"on hidden case {k} of {len(cases)} (C={C}, H={H}, W={W}, F={F}, K={K}, pad={P})"
-        try:
-            got = fn(C, H, W, F, K, P)
-        except NotImplementedError:
-            return _finish(False, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet.")
-        except Exception as e:  # the reader's bug becomes one sentence
-            text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            detail = f" ({text[:147]})" if text else ""
-            return _finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}.")
-        if got is None:
-            return _finish(False, f"{_fn_name(fn)} returned None; expected a whole number of parameters.")
-        try:
-            value = float(np.asarray(got, dtype=np.float64))
-        except (TypeError, ValueError):
-            return _finish(False, f"{_fn_name(fn)} returned a {type(got).__name__}; expected one whole number.")
+        value, failed = _count_returned(fn, (C, H, W, F, K, P), where)
+        if failed is not None:
+            return failed
         if value == expected:
             continue
         conv = F * (C * K * K + 1)

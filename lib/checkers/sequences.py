@@ -6,7 +6,7 @@ the result with lib's reference, prints one sentence that names the likely mista
 """
 import numpy as np
 
-from . import _Case, _check_callable, _close, _equals, _finish, _fn_name, _run
+from . import _Case, _check_callable, _count_returned, _close, _equals, _finish, _fn_name, _run
 
 __all__ = ["check_rnn_step_forward", "check_rnn_param_count", "check_k_step_coefficients"]
 
@@ -74,20 +74,9 @@ def check_rnn_param_count(fn):
             raise RuntimeError(f"{who}: lib.RNNLM has {expected} parameters, the formula {formula}; "
                                "this is a bug in the checker, not in your function")
         where = f"on hidden case {k} of {len(cases)} (V={V}, E={E}, H={H}, num_layers={L})"
-        try:
-            got = fn(V, E, H, L)
-        except NotImplementedError:
-            return _finish(False, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet.")
-        except Exception as e:  # the reader's bug becomes one sentence
-            text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            detail = f" ({text[:147]})" if text else ""
-            return _finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}.")
-        if got is None:
-            return _finish(False, f"{_fn_name(fn)} returned None; expected a whole number of parameters.")
-        try:
-            value = float(np.asarray(got, dtype=np.float64))
-        except (TypeError, ValueError):
-            return _finish(False, f"{_fn_name(fn)} returned a {type(got).__name__}; expected one whole number.")
+        value, failed = _count_returned(fn, (V, E, H, L), where)
+        if failed is not None:
+            return failed
         if value == expected:
             continue
         wrongs = [
