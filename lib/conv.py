@@ -32,11 +32,16 @@ _AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
 
 # ---- sizes and argument checks --------------------------------------------------------------------
 
+def _fitting_sizes(n, k, pad, stride):
+    """The input sizes nearest to n (one below or equal, one above) for which (m + 2*pad - k) is a multiple of
+    stride and the kernel fits."""
+    r = (n + 2 * pad - k) % stride
+    return [m for m in (n - r, n - r + stride) if m >= 1 and m + 2 * pad >= k]
+
+
 def _fit_suggestions(n, k, pad, stride, label):
     """Nearest input sizes and paddings for which (n + 2*pad - k) is a multiple of stride."""
-    r = (n + 2 * pad - k) % stride
-    sizes = [m for m in (n - r, n - r + stride) if m >= 1 and m + 2 * pad >= k]
-    text = " or ".join(f"{label}{m}" for m in sizes) + " would fit"
+    text = " or ".join(f"{label}{m}" for m in _fitting_sizes(n, k, pad, stride)) + " would fit"
     pads = [p for p in range(0, pad + stride + 1) if p != pad and (n + 2 * p - k) % stride == 0 and n + 2 * p >= k]
     if pads:
         text += f", or pad {min(pads, key=lambda p: (abs(p - pad), p))} with this size"

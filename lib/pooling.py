@@ -21,7 +21,7 @@ gradients back with the same helper col2im uses.
 """
 import numpy as np
 
-from .conv import _accumulate_patches, _check_upstream, _patch_view
+from .conv import _accumulate_patches, _check_upstream, _fitting_sizes, _patch_view
 from .layers import Layer
 from .validate import as_float_array, check_int
 
@@ -36,12 +36,6 @@ def _window_args(who, size, stride):
     K = check_int(who, "size", size, 1)
     S = K if stride is None else check_int(who, "stride", stride, 1)
     return K, S
-
-
-def _sizes_that_fit(n, K, S):
-    """The input sizes nearest to n whose windows tile exactly: (m - K) a multiple of S, m >= K."""
-    r = (n - K) % S
-    return [m for m in (n - r, n - r + S) if m >= K]
 
 
 def _a(n):
@@ -59,7 +53,7 @@ def _pool_sizes(who, shape, K, S):
     bad = [(name, n) for name, n in (("height", H), ("width", W)) if (n - K) % S]
     if bad:
         whys = "; ".join(f"{name} ({n} - {K}) / {S} = {(n - K) / S:.4g} is not a whole number "
-                         f"({' or '.join(str(m) for m in _sizes_that_fit(n, K, S))} would fit)" for name, n in bad)
+                         f"({' or '.join(str(m) for m in _fitting_sizes(n, K, 0, S))} would fit)" for name, n in bad)
         raise ValueError(f"{who}: {window} does not fit {_a(H)} {H}x{W} input exactly: {whys}; lib never drops "
                          "leftover rows or columns")
     return (H - K) // S + 1, (W - K) // S + 1
@@ -83,11 +77,13 @@ def _to_nchw(a):
     return np.ascontiguousarray(a.transpose(0, 3, 1, 2))
 
 
-def _switch(windows):
-    """Index 0..K*K-1 (reading order) of the first maximum of every window (N, OH, OW, K, K, C): (N, OH, OW, C)."""
+def _max_and_switch(windows):
+    """The maximum of every window (N, OH, OW, K, K, C), and the index 0..K*K-1 (reading order) of its first
+    occurrence: both (N, OH, OW, C)."""
     N, OH, OW, K, _, C = windows.shape
     flat = windows.transpose(0, 1, 2, 5, 3, 4).reshape(N, OH, OW, C, K * K)
-    return flat.argmax(axis=-1)  # np.argmax returns the first maximum: the tie rule
+    switch = flat.argmax(axis=-1)  # np.argmax returns the first maximum: the tie rule
+    return np.take_along_axis(flat, switch[..., None], axis=-1)[..., 0], switch
 
 
 def _scatter(cell_grads, in_shape, S):
@@ -126,7 +122,7 @@ def max_pool2d_backward(dout, x, size, stride=None):
     K, S = _window_args(who, size, stride)
     x, out = _check_input(who, x, K, S)
     dout = _check_upstream(who, dout, x.shape[:2] + out)
-    return _max_backward(dout, _switch(_windows(x, K, S, out)), x.shape, K, S)
+    return _max_backward(dout, _max_and_switch(_windows(x, K, S, out))[1], x.shape, K, S)
 
 
 def avg_pool2d(x, size, stride=None):
@@ -170,8 +166,8 @@ class MaxPool2D(_Pool2D):
     def forward(self, x):
         x, out = self._input(x)
         windows = _windows(x, self.size, self.stride, out)  # (N, OH, OW, K, K, C), a view
-        self.switch = _switch(windows)  # (N, OH, OW, C): where each window's maximum sits
-        return self._output(_to_nchw(windows.max(axis=(3, 4))))
+        maxima, self.switch = _max_and_switch(windows)  # (N, OH, OW, C) each: the maximum and where it sits
+        return self._output(_to_nchw(maxima))
 
     def backward(self, dout):
         dout = self._check_upstream(dout)  # (N, C, OH, OW)
