@@ -102,17 +102,31 @@ def _finish(passed, message):
     return CheckResult(passed, message)
 
 
+def _call_reader(fn, args, where, kwargs=None):
+    """Call the reader's fn(*args, **kwargs); return (result, None, None), or (None, the exception, one sentence
+    that reports it: "`fn` raised ValueError (its message) on hidden case k of n (...)")."""
+    try:
+        return fn(*args, **(kwargs or {})), None, None
+    except Exception as e:  # noqa: BLE001 - the reader's bug, whatever it is, becomes one sentence
+        return None, e, _reader_error(fn, e, where)
+
+
+def _reader_error(fn, e, where):
+    """One sentence for the exception e that the reader's fn raised `where` ("on hidden case k of n (...)")."""
+    if isinstance(e, NotImplementedError):
+        return f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet."
+    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    text = text if len(text) <= 150 else text[:147] + "..."
+    detail = f" ({text})" if text else ""
+    return f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}."
+
+
 def _count_returned(fn, args, where):
     """Call fn(*args), which should return a whole number; return (the number as a float, None) or (None, the
     failed CheckResult that says what went wrong)."""
-    try:
-        got = fn(*args)
-    except NotImplementedError:
-        return None, _finish(False, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet.")
-    except Exception as e:  # the reader's bug becomes one sentence
-        text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        detail = f" ({text[:147]})" if text else ""
-        return None, _finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}.")
+    got, _, failure = _call_reader(fn, args, where)
+    if failure is not None:
+        return None, _finish(False, failure)
     if got is None:
         return None, _finish(False, f"{_fn_name(fn)} returned None; expected a whole number of parameters.")
     try:
@@ -200,19 +214,13 @@ def _run(fn, who, cases, notes, hints=(), reference="lib and a numerical gradien
         return bad
     for k, case in enumerate(cases, start=1):
         args = [np.copy(v) if isinstance(v, np.ndarray) else v for v in case.inputs.values()]
-        try:
-            ret = fn(*args)
-        except NotImplementedError:
-            return _finish(False, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet.")
-        except Exception as e:  # the reader's bug, whatever it is, becomes one sentence
-            text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            text = text if len(text) <= 150 else text[:147] + "..."
-            detail = f" ({text})" if text else ""
-            where = f"on hidden case {k} of {len(cases)} ({case.describe()})"
+        where = f"on hidden case {k} of {len(cases)} ({case.describe()})"
+        ret, e, failure = _call_reader(fn, args, where)
+        if failure is not None:
             named = None
-            if on_error is not None:
+            if on_error is not None and not isinstance(e, NotImplementedError):
                 named = on_error(e, case, f"{_fn_name(fn)} raised {type(e).__name__} {where}")
-            return _finish(False, named or f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}.")
+            return _finish(False, named or failure)
         outputs, problem = _as_outputs(fn, ret, case.expected)
         if problem:
             return _finish(False, problem)

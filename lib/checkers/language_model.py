@@ -9,7 +9,7 @@ import numpy as np
 
 from ..functions import log_softmax, softmax
 from ..text import bptt_batches
-from . import _fn_name, _num
+from . import _call_reader, _fn_name, _num
 from ._wrap import check_callable as _check_callable, finish as _finish
 
 __all__ = ["check_perplexity", "check_sample_with_temperature", "check_bptt_batches"]
@@ -18,19 +18,6 @@ __all__ = ["check_perplexity", "check_sample_with_temperature", "check_bptt_batc
 def _shape(shape):
     """A shape written without inner spaces, "(2,5,7)", so the wrapped sentence never splits it."""
     return "(" + ",".join(str(int(d)) for d in shape) + ")"
-
-
-def _call(fn, args, where):
-    """Call fn(*args); return (result, None) or (None, the sentence describing the exception)."""
-    try:
-        return fn(*args), None
-    except NotImplementedError:
-        return None, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet."
-    except Exception as e:  # the reader's bug, whatever it is, becomes one sentence
-        text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        text = text if len(text) <= 150 else text[:147] + "..."
-        detail = f" ({text})" if text else ""
-        return None, f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}."
 
 
 def _scalar(value):
@@ -65,7 +52,7 @@ def check_perplexity(fn):
     for k, (scores, ts) in enumerate(cases, start=1):
         N, T, V = scores.shape
         where = f"on hidden case {k} of {len(cases)} (scores {_shape((N, T, V))}, ts {_shape((N, T))})"
-        ret, problem = _call(fn, (scores.copy(), ts.copy()), where)
+        ret, _, problem = _call_reader(fn, (scores.copy(), ts.copy()), where)
         if problem:
             return _finish(False, problem)
         got = _scalar(ret)
@@ -119,7 +106,7 @@ def _draw(fn, scores, temperature, seed, n, where):
     V = len(scores)
     ids = np.empty(n, dtype=np.int64)
     for i in range(n):
-        ret, problem = _call(fn, (scores.copy(), temperature, rng), where)
+        ret, _, problem = _call_reader(fn, (scores.copy(), temperature, rng), where)
         if problem:
             return None, problem
         if isinstance(ret, (bool, np.bool_)) or not isinstance(ret, (int, np.integer)):
@@ -268,7 +255,7 @@ def check_bptt_batches(fn):
              (rng.integers(0, 9, size=80), 3, 6)]
     for k, (ids, N, T) in enumerate(cases, start=1):
         where = f"on hidden case {k} of {len(cases)} (len(ids) = {len(ids)}, batch_size = {N}, T = {T})"
-        ret, problem = _call(fn, (ids.copy(), N, T), where)
+        ret, _, problem = _call_reader(fn, (ids.copy(), N, T), where)
         if problem:
             return _finish(False, problem)
         got, problem = _as_batches(fn, ret, where)

@@ -7,7 +7,7 @@ import importlib
 
 import numpy as np
 
-from . import (_Case, _as_outputs, _close, _compare, _constant_factor, _equals, _fn_name, _index,
+from . import (_Case, _reader_error, _as_outputs, _close, _compare, _constant_factor, _equals, _fn_name, _index,
                _mean_instead_of_sum, _num, _run, _verified)
 # Section 1.2 uses these under its own names: a plain `_finish` or `_check_callable` would replace the functions
 # of the same name that section 1.1's block defines below (and looks up when it runs).
@@ -226,14 +226,6 @@ _LIB_LOSSES = {functions.log_softmax: "lib.log_softmax",
                layers.SoftmaxWithLoss.forward: "lib.SoftmaxWithLoss"}
 
 
-def _call_watching_lib(fn, *args):
-    """fn(*args), and the name of the first of lib's loss functions it ran (or None)."""
-    result, seen, error = watch_calls(fn, args, _LIB_LOSSES)
-    if error is not None:
-        raise error
-    return result, (seen[0] if seen else None)
-
-
 _CAPS = [10.0 ** -k for k in range(4, 17)]  # the small constants readers add inside the log, 1e-4 ... 1e-16
 
 
@@ -268,17 +260,12 @@ def check_cross_entropy(fn):
         big = k > 2
         where = (f"on hidden case {k} of {len(cases)} (s {_tuple(s.shape)}, t ({N},)"
                  + (", scores near 1000)" if big else ")"))
-        try:
-            with np.errstate(all="ignore"):
-                got, used = _call_watching_lib(fn, s.copy(), t.copy())
-        except NotImplementedError:
-            return _finish(False, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet.")
-        except Exception as e:  # the reader's bug, whatever it is, becomes one sentence
-            text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            detail = f" ({text[:147]})" if text else ""
-            return _finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}.")
+        with np.errstate(all="ignore"):
+            got, used, error = watch_calls(fn, (s.copy(), t.copy()), _LIB_LOSSES)
+        if error is not None:
+            return _finish(False, _reader_error(fn, error, where))
         if used:
-            return _finish(False, f"{_fn_name(fn)} calls {used}, which already computes the answer; compute ln y "
+            return _finish(False, f"{_fn_name(fn)} calls {used[0]}, which already computes the answer; compute ln y "
                                   "from the scores yourself, with NumPy only.")
         if got is None:
             return _finish(False, f"{_fn_name(fn)} returned None; expected the loss, one number.")
@@ -392,14 +379,6 @@ def _differences(make, p0, eps, kind):
     return grad
 
 
-def _call_refusing_lib(fn, args):
-    """Call fn(*args); return (result, True) if it called lib.numerical_gradient, else (result, False)."""
-    result, seen, error = watch_calls(fn, args, {_gradcheck.numerical_gradient: "lib.numerical_gradient"})
-    if error is not None:
-        raise error
-    return result, bool(seen)
-
-
 def _names_used(code):
     """The global and free variable names that a code object, or any function defined inside it, reads."""
     names = set(code.co_names) | set(code.co_freevars)
@@ -489,16 +468,12 @@ def check_numerical_gradient(fn):
     for k, (make, p0, case) in enumerate(cases, start=1):
         p = p0.copy()
         where = f"hidden case {k} of {len(cases)} ({case.describe()})"
-        try:
-            ret, used_lib = _call_refusing_lib(fn, (make(p), p, case.inputs["eps"]))
-        except NotImplementedError:
-            return _bp_finish(False, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet.")
-        except Exception as e:  # the reader's bug, whatever it is, becomes one sentence
-            text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            detail = f" ({text[:147]})" if text else ""
+        ret, used_lib, error = watch_calls(fn, (make(p), p, case.inputs["eps"]),
+                                           {_gradcheck.numerical_gradient: "lib.numerical_gradient"})
+        if error is not None:
             tip = (" Loop over every index of an array of any shape with np.ndindex(p.shape)."
-                   if case.context["ndim"] > 2 else "")
-            return _bp_finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} on {where}.{tip}")
+                   if case.context["ndim"] > 2 and not isinstance(error, NotImplementedError) else "")
+            return _bp_finish(False, _reader_error(fn, error, f"on {where}") + tip)
         if used_lib:
             return _bp_finish(False, f"{_fn_name(fn)} calls lib.numerical_gradient; the exercise is to write the "
                                   "loop over the entries of p yourself.")

@@ -7,7 +7,8 @@ where windows hold ties), prints one sentence that names the likely mistake and 
 
 import numpy as np
 
-from . import _Case, _check_callable, _count_returned, _close, _constant_factor, _equals, _finish, _fn_name, _run, _verified
+from . import (_Case, _check_callable, _close, _constant_factor, _count_returned, _equals, _finish, _fn_name, _run,
+               _verified)
 from ._wrap import wrapped
 
 __all__ = ["check_avg_pool_backward", "check_max_pool_backward", "check_unshared_params"]

@@ -5,7 +5,7 @@ a reference built from lib, prints one sentence that names the likely mistake an
 """
 import numpy as np
 
-from . import _fn_name, _num
+from . import _call_reader, _fn_name, _num
 from ._wrap import check_callable as _check_callable, finish as _finish
 
 __all__ = ["check_early_stopping"]
@@ -96,15 +96,10 @@ def check_early_stopping(fn):
         best_params, last_params = snapshots[best - 1], snapshots[-1]
 
         model, optimizer, rng = fresh()
-        try:
-            ret = fn(model, optimizer, *(np.copy(a) for a in data), epochs=epochs, batch_size=batch_size, rng=rng)
-        except NotImplementedError:
-            return _finish(False, f"{_fn_name(fn)} raised NotImplementedError: the exercise is not done yet.")
-        except Exception as e:  # the reader's bug becomes one sentence
-            text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-            text = text if len(text) <= 150 else text[:147] + "..."
-            detail = f" ({text})" if text else ""
-            return _finish(False, f"{_fn_name(fn)} raised {type(e).__name__}{detail} {where}.")
+        ret, _, failure = _call_reader(fn, (model, optimizer, *(np.copy(a) for a in data)), where,
+                                       dict(epochs=epochs, batch_size=batch_size, rng=rng))
+        if failure is not None:
+            return _finish(False, failure)
 
         if not isinstance(ret, (tuple, list)) or len(ret) != 2:
             return _finish(False, f"{_fn_name(fn)} should return a pair (best_epoch, val_losses), but returned "
